@@ -1,0 +1,31 @@
+import { doctorEnvGuard, type DoctorConfig } from "./types.ts";
+
+export class ConfigError extends Error {}
+
+const origin = (u: string) => u.replace(/\/+$/, "");
+
+/** Reads the doctor's configuration from env once; lists every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv): DoctorConfig {
+  const parsed = doctorEnvGuard.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);
+  }
+  const e = parsed.data;
+  return {
+    logtoDomain: e.LOGTO_DOMAIN,
+    appDomain: e.APP_DOMAIN,
+    adminDomain: e.ADMIN_DOMAIN,
+    tlsMode: e.TLS_MODE,
+    logtoUrl: origin(e.LOGTO_URL ?? `https://${e.LOGTO_DOMAIN}`),
+    appUrl: origin(e.APP_URL ?? `https://${e.APP_DOMAIN}`),
+    adminUrl: origin(e.ADMIN_URL ?? `https://${e.ADMIN_DOMAIN}`),
+    wechat: {
+      ...(e.WECHAT_APP_ID ? { appId: e.WECHAT_APP_ID } : {}),
+      ...(e.WECHAT_APP_SECRET ? { appSecret: e.WECHAT_APP_SECRET } : {}),
+      apiBase: origin(e.WECHAT_API_BASE),
+    },
+    stack: e.DOCTOR_STACK,
+    timeoutMs: e.DOCTOR_TIMEOUT_MS,
+  };
+}

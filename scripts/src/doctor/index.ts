@@ -1,0 +1,41 @@
+// Runs the selected check groups in order and returns their results.
+import { checkCertificate } from "./checks/tls.ts";
+import { checkLogtoStatus, checkOidcIssuer } from "./checks/logto.ts";
+import { checkWechatCallbackDomain, checkWechatCredentials } from "./checks/wechat.ts";
+import { checkGroups, type CheckGroup } from "./constant.ts";
+import { httpGet as realHttpGet, tlsProbe as realTlsProbe, type HttpGet, type TlsProbe } from "./net.ts";
+import type { CheckResult, DoctorConfig } from "./types.ts";
+
+export type Deps = { httpGet: HttpGet; tlsProbe: TlsProbe; now?: () => Date };
+export const realDeps: Deps = { httpGet: realHttpGet, tlsProbe: realTlsProbe };
+
+export async function runDoctor(
+  cfg: DoctorConfig,
+  only: readonly CheckGroup[] = checkGroups,
+  deps: Deps = realDeps,
+  onResult: (r: CheckResult) => void = () => {},
+): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  const add = (r: CheckResult) => {
+    results.push(r);
+    onResult(r);
+  };
+  if (only.includes("wechat")) {
+    add(await checkWechatCredentials(cfg, deps));
+    add(checkWechatCallbackDomain(cfg));
+  }
+  if (only.includes("logto")) {
+    add(await checkLogtoStatus(cfg, deps));
+    add(await checkOidcIssuer(cfg, deps));
+  }
+  if (only.includes("tls")) {
+    for (const [domain, url] of [
+      [cfg.logtoDomain, cfg.logtoUrl],
+      [cfg.appDomain, cfg.appUrl],
+      [cfg.adminDomain, cfg.adminUrl],
+    ] as const) {
+      add(await checkCertificate({ domain, url }, cfg, deps));
+    }
+  }
+  return results;
+}

@@ -1,0 +1,66 @@
+// The two network primitives the checks use; injected so tests can replace them.
+import http from "node:http";
+import https from "node:https";
+import tls from "node:tls";
+
+export type HttpResponse = { status: number; body: string };
+export type HttpGet = (url: string, o: { timeoutMs: number; insecure?: boolean }) => Promise<HttpResponse>;
+
+export type PeerCert = {
+  /** Certificate chains to a CA Node trusts (system store + NODE_EXTRA_CA_CERTS). */
+  trusted: boolean;
+  trustError?: string;
+  validTo: Date;
+  issuer: string;
+  /** The certificate covers the host name asked for (SNI). */
+  matchesHost: boolean;
+};
+export type TlsProbe = (o: { host: string; port: number; servername: string; timeoutMs: number }) => Promise<PeerCert>;
+
+/** GET with a deadline; `insecure` skips certificate checks (Caddy's internal CA). */
+export const httpGet: HttpGet = (url, { timeoutMs, insecure }) =>
+  new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const mod = u.protocol === "https:" ? https : http;
+    const req = mod.get(
+      u,
+      { timeout: timeoutMs, ...(u.protocol === "https:" ? { rejectUnauthorized: !insecure } : {}) },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+        res.on("error", reject);
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on("error", reject);
+  });
+
+export const tlsProbe: TlsProbe = ({ host, port, servername, timeoutMs }) =>
+  new Promise((resolve, reject) => {
+    const socket = tls.connect({ host, port, servername, rejectUnauthorized: false, ALPNProtocols: ["http/1.1"] });
+    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`no TLS handshake within ${timeoutMs} ms`)));
+    socket.once("secureConnect", () => {
+      const cert = socket.getPeerCertificate();
+      const result: PeerCert = {
+        trusted: socket.authorized,
+        validTo: new Date(cert.valid_to),
+        issuer: String(cert.issuer?.CN ?? cert.issuer?.O ?? "unknown issuer"),
+        matchesHost: tls.checkServerIdentity(servername, cert) === undefined,
+      };
+      if (!socket.authorized && socket.authorizationError) result.trustError = String(socket.authorizationError);
+      socket.end();
+      resolve(result);
+    });
+    socket.once("error", reject);
+  });
+
+/** One line for an error, without stack; `secret` is masked wherever it appears. */
+export function describeError(err: unknown, secret?: string): string {
+  let text = err instanceof Error ? err.message : String(err);
+  const cause = err instanceof Error ? (err.cause as { code?: string; message?: string } | undefined) : undefined;
+  if (cause?.message && !text.includes(cause.message)) text += ` (${cause.message})`;
+  const code = (err as { code?: string } | undefined)?.code;
+  if (code && !text.includes(code)) text += ` [${code}]`;
+  return secret ? text.split(secret).join("***") : text;
+}

@@ -1,0 +1,71 @@
+// What every doctor check returns, and the config the checks read (zod-validated, from env).
+import { z } from "zod";
+
+export type Status = "OK" | "WARN" | "FAIL" | "SKIP";
+
+export type CheckResult = {
+  /** Short name shown in the report, e.g. "wechat", "tls auth.example.com". */
+  name: string;
+  status: Status;
+  message: string;
+  /** One line telling the operator what to do; shown under WARN and FAIL. */
+  fix?: string;
+};
+
+/** Empty strings in .env mean "unset" (Compose passes `VAR=` through as ""). */
+const optionalString = z.preprocess((v) => (v === "" ? undefined : v), z.string().optional());
+const host = (fallback: string) =>
+  z.preprocess(
+    (v) => (v === "" || v === undefined ? fallback : v),
+    z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+$/, "a bare host name (no scheme, port or path), e.g. auth.example.com"),
+  );
+const url = z.preprocess((v) => (v === "" ? undefined : v), z.url().optional());
+
+export const doctorEnvGuard = z.object({
+  LOGTO_DOMAIN: host("auth.localhost"),
+  APP_DOMAIN: host("app.localhost"),
+  ADMIN_DOMAIN: host("admin.localhost"),
+  TLS_MODE: z.preprocess((v) => (v === "" ? undefined : v), z.enum(["internal", "acme"]).default("internal")),
+  /** Public origins; default https://<domain>. Tests point them at the harness's Caddy. */
+  LOGTO_URL: url,
+  APP_URL: url,
+  ADMIN_URL: url,
+  WECHAT_APP_ID: optionalString,
+  WECHAT_APP_SECRET: optionalString,
+  WECHAT_API_BASE: z.preprocess(
+    (v) => (v === "" || v === undefined ? "https://api.weixin.qq.com" : v),
+    z.url(),
+  ),
+  /** "down": make doctor saw no running stack, so the checks that need it are skipped. */
+  DOCTOR_STACK: z.preprocess((v) => (v === "" ? undefined : v), z.enum(["up", "down", "unknown"]).default("unknown")),
+  DOCTOR_TIMEOUT_MS: z.preprocess(
+    (v) => (v === "" || v === undefined ? 8000 : v),
+    z.coerce.number().int().positive(),
+  ),
+});
+
+export type DoctorEnv = z.infer<typeof doctorEnvGuard>;
+
+export type DoctorConfig = {
+  logtoDomain: string;
+  appDomain: string;
+  adminDomain: string;
+  tlsMode: "internal" | "acme";
+  logtoUrl: string;
+  appUrl: string;
+  adminUrl: string;
+  wechat: { appId?: string; appSecret?: string; apiBase: string };
+  stack: "up" | "down" | "unknown";
+  timeoutMs: number;
+};
+
+/** WeChat's answer to the token endpoint: errors are HTTP 200 with errcode/errmsg. */
+export const wechatTokenResponseGuard = z.object({
+  errcode: z.number().int().optional(),
+  errmsg: z.string().optional(),
+  access_token: z.string().optional(),
+});
+
+export const oidcDiscoveryGuard = z.object({ issuer: z.string() });
