@@ -1,0 +1,194 @@
+import { z } from "zod";
+
+/** Refresh this many seconds before the access token expires. */
+export const REFRESH_MARGIN_SECONDS = 60;
+
+type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+export type LogtoFetchOptions = {
+  /** Public issuer, e.g. https://auth.example.com/oidc. */
+  issuer: string;
+  /** Where the server reaches Logto instead of the issuer's origin, e.g. http://logto:3001. */
+  internalUrl?: string | undefined;
+  timeoutMs: number;
+  fetchImpl?: FetchLike;
+};
+
+export class LogtoRequestError extends Error {
+  override name = "LogtoRequestError";
+}
+
+/**
+ * The fetch used for every server-side call to Logto (Auth.js's `[customFetch]`, refresh,
+ * discovery for sign-out):
+ * - a timeout: oauth4webapi sets none, and undici would wait 300 s for a silent Logto;
+ * - with an internal URL, requests to the public issuer origin go to the internal address with
+ *   X-Forwarded-Host/-Proto of the public one (Logto runs with TRUST_PROXY_HEADER=1 and then
+ *   builds its URLs from them). Discovery is also rewritten back in case Logto answered with
+ *   internal URLs, since the browser is sent to its authorization endpoint. The issuer string
+ *   itself stays public, so Auth.js's exact issuer check still passes.
+ */
+export function createLogtoFetch(options: LogtoFetchOptions): FetchLike {
+  const fetchImpl = options.fetchImpl ?? fetch;
+  const publicUrl = new URL(options.issuer);
+  const internal = options.internalUrl ? new URL(options.internalUrl) : undefined;
+  const internalBase = internal ? internal.href.replace(/\/+$/, "") : undefined;
+
+  return async (input, init = {}) => {
+    const original = new URL(input instanceof Request ? input.url : input.toString());
+    const headers = new Headers(input instanceof Request ? input.headers : undefined);
+    new Headers(init.headers).forEach((value, key) => headers.set(key, value));
+
+    let target = original;
+    const rewrite = internalBase !== undefined && original.origin === publicUrl.origin;
+    if (rewrite) {
+      target = new URL(internalBase + original.pathname + original.search);
+      headers.set("x-forwarded-host", publicUrl.host);
+      headers.set("x-forwarded-proto", publicUrl.protocol.replace(":", ""));
+    }
+
+    const timeout = AbortSignal.timeout(options.timeoutMs);
+    const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    let response: Response;
+    try {
+      response = await fetchImpl(target.href, {
+        ...init,
+        method: init.method ?? (input instanceof Request ? input.method : undefined),
+        body: init.body ?? (input instanceof Request ? input.body : undefined),
+        headers,
+        signal,
+      });
+    } catch (error) {
+      const reason =
+        error instanceof Error && error.name === "TimeoutError"
+          ? `no answer within ${options.timeoutMs} ms`
+          : error instanceof Error
+            ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ""}`
+            : String(error);
+      const via = rewrite ? ` via ${target.origin}` : "";
+      throw new LogtoRequestError(`Logto request ${original.origin}${original.pathname}${via} failed: ${reason}`, {
+        cause: error,
+      });
+    }
+
+    if (rewrite && internal && response.ok && original.pathname.endsWith("/.well-known/openid-configuration")) {
+      const text = await response.text();
+      const fixed = text.split(internal.origin).join(publicUrl.origin);
+      const outHeaders = new Headers(response.headers);
+      outHeaders.delete("content-length");
+      outHeaders.delete("content-encoding");
+      return new Response(fixed, { status: response.status, statusText: response.statusText, headers: outHeaders });
+    }
+    return response;
+  };
+}
+
+const tokenResponseSchema = z.object({
+  access_token: z.string().min(1),
+  expires_in: z.coerce.number().positive(),
+  refresh_token: z.string().min(1).optional(),
+  id_token: z.string().min(1).optional(),
+  token_type: z.string().optional(),
+});
+
+const tokenErrorSchema = z.object({ error: z.string(), error_description: z.string().optional() });
+
+export type TokenSet = {
+  accessToken?: string | undefined;
+  refreshToken?: string | undefined;
+  /** Seconds since the epoch. */
+  expiresAt?: number | undefined;
+  idToken?: string | undefined;
+};
+
+export type RefreshOptions = {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  fetch: FetchLike;
+  now?: () => number;
+};
+
+/** True when the access token is expired or expires within the margin. */
+export function needsRefresh(expiresAt: number | undefined, now: number = Date.now()): boolean {
+  if (expiresAt === undefined) return false;
+  return now >= (expiresAt - REFRESH_MARGIN_SECONDS) * 1000;
+}
+
+/**
+ * `grant_type=refresh_token` at `${issuer}/token` with HTTP Basic client authentication
+ * (Logto's Traditional apps use client_secret_basic). Logto rotates refresh tokens: keep the new
+ * one, or the old one when none is returned. Throws LogtoRequestError on any failure.
+ */
+export async function refreshTokens(refreshToken: string, options: RefreshOptions): Promise<Required<Pick<TokenSet, "accessToken" | "expiresAt" | "refreshToken">> & Pick<TokenSet, "idToken">> {
+  const now = options.now ?? Date.now;
+  const basic = Buffer.from(
+    `${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`,
+  ).toString("base64");
+  const response = await options.fetch(`${options.issuer}/token`, {
+    method: "POST",
+    headers: {
+      authorization: `Basic ${basic}`,
+      "content-type": "application/x-www-form-urlencoded",
+      accept: "application/json",
+    },
+    body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: refreshToken }).toString(),
+  });
+  const json: unknown = await response.json().catch(() => undefined);
+  if (!response.ok) {
+    const err = tokenErrorSchema.safeParse(json);
+    const detail = err.success ? `${err.data.error}${err.data.error_description ? `: ${err.data.error_description}` : ""}` : `HTTP ${response.status}`;
+    throw new LogtoRequestError(`refresh token rejected (${detail})`);
+  }
+  const parsed = tokenResponseSchema.safeParse(json);
+  if (!parsed.success) throw new LogtoRequestError("refresh answer is not a token response");
+  return {
+    accessToken: parsed.data.access_token,
+    expiresAt: Math.floor(now() / 1000 + parsed.data.expires_in),
+    refreshToken: parsed.data.refresh_token ?? refreshToken,
+    idToken: parsed.data.id_token,
+  };
+}
+
+const discoverySchema = z.object({ end_session_endpoint: z.url().optional() });
+const endSessionCache = new Map<string, { url: string; until: number }>();
+
+/** Logto's end_session_endpoint from discovery (cached 10 min), else `${issuer}/session/end`. */
+export async function getEndSessionEndpoint(issuer: string, fetchFn: FetchLike, now: number = Date.now()): Promise<string> {
+  const hit = endSessionCache.get(issuer);
+  if (hit && hit.until > now) return hit.url;
+  const fallback = `${issuer}/session/end`;
+  try {
+    const response = await fetchFn(`${issuer}/.well-known/openid-configuration`, { headers: { accept: "application/json" } });
+    if (!response.ok) return fallback;
+    const parsed = discoverySchema.safeParse(await response.json());
+    const url = (parsed.success && parsed.data.end_session_endpoint) || fallback;
+    endSessionCache.set(issuer, { url, until: now + 10 * 60_000 });
+    return url;
+  } catch {
+    return fallback;
+  }
+}
+
+export function clearEndSessionCache(): void {
+  endSessionCache.clear();
+}
+
+/** RP-initiated logout URL: Logto ends its session, then sends the browser to the app's `/`. */
+export function buildEndSessionUrl(o: {
+  endSessionEndpoint: string;
+  idToken: string;
+  postLogoutRedirectUri: string;
+  clientId?: string | undefined;
+}): string {
+  const url = new URL(o.endSessionEndpoint);
+  url.searchParams.set("id_token_hint", o.idToken);
+  url.searchParams.set("post_logout_redirect_uri", o.postLogoutRedirectUri);
+  if (o.clientId) url.searchParams.set("client_id", o.clientId);
+  return url.href;
+}
+
+/** `https://app.example.com/` from AUTH_URL (the post-logout URI the seed registers). */
+export function postLogoutRedirectUri(authUrl: string): string {
+  return `${new URL(authUrl).origin}/`;
+}
