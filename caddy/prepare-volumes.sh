@@ -1,0 +1,40 @@
+#!/bin/sh
+# One-shot step of compose.yaml (service `prepare`, runs as root in the Caddy image, on every `up`):
+# 1. /run/app-credentials (volume app-credentials) belongs to uid 1000: the seed writes
+#    logto-client.json there and the app reads it, both as the Node image's `node` user.
+# 2. /run/caddy-ca/root.crt (volume caddy-ca): a world-readable copy of Caddy's internal root, which
+#    Caddy writes readable by root only, for the app's NODE_EXTRA_CA_CERTS. Without an internal root
+#    (TLS_MODE=acme and only public names) the system CA bundle is copied instead, so the file is
+#    always a valid PEM bundle.
+set -eu
+
+ROOT_CRT=/data/caddy/pki/authorities/local/root.crt
+OUT_DIR=/run/caddy-ca
+CRED_DIR=/run/app-credentials
+
+chown 1000:1000 "$CRED_DIR"
+chmod 0700 "$CRED_DIR"
+echo "prepare: $CRED_DIR belongs to uid 1000"
+
+# Caddy creates its local CA while loading a config with `tls internal`; give it a moment.
+if [ "${TLS_MODE:-internal}" = internal ]; then
+	waited=0
+	while [ ! -s "$ROOT_CRT" ] && [ "$waited" -lt 60 ]; do
+		sleep 1
+		waited=$((waited + 1))
+	done
+	if [ ! -s "$ROOT_CRT" ]; then
+		echo "prepare: $ROOT_CRT not found after 60 s although TLS_MODE=internal; see: docker compose logs caddy" >&2
+		exit 1
+	fi
+fi
+
+if [ -s "$ROOT_CRT" ]; then
+	src="$ROOT_CRT"
+else
+	src=/etc/ssl/certs/ca-certificates.crt
+fi
+cp "$src" "$OUT_DIR/.root.crt.tmp"
+chmod 0644 "$OUT_DIR/.root.crt.tmp"
+mv "$OUT_DIR/.root.crt.tmp" "$OUT_DIR/root.crt"
+echo "prepare: published $src as $OUT_DIR/root.crt"
