@@ -19,15 +19,15 @@ export const createClock = (start = Date.parse("2026-01-01T00:00:00Z")) => {
 
 export type TestEmulator = Awaited<ReturnType<typeof startTestEmulator>>;
 
-/** The emulator on 127.0.0.1, free ports, certificates in a temp dir, a controllable clock. */
-export const startTestEmulator = async (o: { config?: EmulatorConfig } = {}) => {
+/** The emulator on 127.0.0.1 (or `host`), free ports (or `port` for HTTPS), certificates in a temp dir, a controllable clock. */
+export const startTestEmulator = async (o: { config?: EmulatorConfig; host?: string; port?: number } = {}) => {
   const dir = await mkdtemp(join(tmpdir(), "wechat-emulator-test-"));
   const clock = createClock();
   const lines: string[] = [];
   const emulator: Emulator = await start({
     config: o.config ?? defaultConfig("auth.stack.test"),
-    host: "127.0.0.1",
-    port: 0,
+    host: o.host ?? "127.0.0.1",
+    port: o.port ?? 0,
     controlHost: "127.0.0.1",
     controlPort: 0,
     certFile: join(dir, "emulator.crt"),
@@ -43,7 +43,7 @@ export const startTestEmulator = async (o: { config?: EmulatorConfig } = {}) => 
     new Promise<Reply>((resolve, reject) => {
       const req = request(
         {
-          host: "127.0.0.1",
+          host: o.host ?? "127.0.0.1",
           port: emulator.port,
           servername: o2.host ?? "api.weixin.qq.com",
           method,
@@ -90,6 +90,21 @@ export const startTestEmulator = async (o: { config?: EmulatorConfig } = {}) => 
   const openQrPage = (overrides: Record<string, string | undefined> = {}) =>
     send("GET", `/connect/qrconnect?${qrconnectParams(overrides).toString()}`, { host: "open.weixin.qq.com" });
 
+  /** Open a full authorization URI (as a browser would) and confirm as `user`; returns the redirect. */
+  const confirmAt = async (authorizationUri: string, user: string) => {
+    const url = new URL(authorizationUri);
+    const page = await send("GET", `${url.pathname}${url.search}`, { host: url.hostname });
+    const uuid = /name="uuid" value="([^"]+)"/.exec(page.body)?.[1];
+    if (!uuid) throw new Error(`no QR session on the page: ${page.body.slice(0, 500)}`);
+    const reply = await send("POST", "/connect/qrconnect/confirm", {
+      host: url.hostname,
+      body: new URLSearchParams({ uuid, user }).toString(),
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    });
+    if (reply.status !== 302) throw new Error(`no redirect after confirm: ${reply.status} ${reply.body.slice(0, 300)}`);
+    return new URL(String(reply.headers.location));
+  };
+
   /** The browser's part: open the QR page and press a button; returns the confirm reply. */
   const pressButton = async (button: { user: string } | { deny: true }, overrides: Record<string, string | undefined> = {}) => {
     const page = await openQrPage(overrides);
@@ -132,6 +147,7 @@ export const startTestEmulator = async (o: { config?: EmulatorConfig } = {}) => 
     api,
     control,
     openQrPage,
+    confirmAt,
     pressButton,
     authorize,
     exchange,
