@@ -1,0 +1,81 @@
+#!/bin/sh
+# make backup: a consistent dump of Logto's database from the running stack.
+#   backups/<UTC timestamp>.dump       pg_dump custom format (one snapshot, taken while Logto runs)
+#   backups/<UTC timestamp>.roles.sql  the cluster's roles (Logto's per-tenant roles; needed to
+#                                      restore into a new PostgreSQL cluster, e.g. a major upgrade)
+# Files are owner-only (umask 077), written under a temporary name and renamed when complete.
+# Keeps the newest BACKUP_RETENTION dumps (.env, default 7; 0 keeps all).
+# Options: --name NAME   file name stem instead of the timestamp (upgrade.sh uses it)
+set -eu
+. "$(dirname -- "$0")/lib.sh"
+umask 077
+
+name=
+while [ $# -gt 0 ]; do
+  case $1 in
+    --name) name=${2:?--name needs a value}; shift 2 ;;
+    -h | --help) sed -n '2,9p' "$0"; exit 0 ;;
+    *) die "unknown option $1" "usage: scripts/backup.sh [--name NAME]" ;;
+  esac
+done
+
+retention=$(env_get BACKUP_RETENTION 7)
+case $retention in
+  '' | *[!0-9]*) die "BACKUP_RETENTION must be a whole number, got '$retention'" "set BACKUP_RETENTION=7 in .env (0 keeps every backup)" ;;
+esac
+
+[ -n "$name" ] || name=$(stamp)
+case $name in
+  *[!A-Za-z0-9._-]* | .*) die "backup name '$name' may use only letters, digits, . _ -" ;;
+esac
+mkdir -p "$BACKUP_DIR"
+chmod 700 "$BACKUP_DIR" 2>/dev/null || true
+dump="$BACKUP_DIR/$name.dump"
+roles="$BACKUP_DIR/$name.roles.sql"
+[ -e "$dump" ] && die "$dump already exists" "wait a second and run make backup again"
+
+part_dump="$BACKUP_DIR/.$name.dump.partial"
+part_roles="$BACKUP_DIR/.$name.roles.sql.partial"
+progress_pid=
+cleanup() {
+  [ -n "$progress_pid" ] && kill "$progress_pid" 2>/dev/null
+  rm -f "$part_dump" "$part_roles"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# progress: the size of the partial dump every second, on a terminal only
+show_progress() {
+  while sleep 1; do
+    printf '\r  %s bytes written' "$(wc -c <"$part_dump" 2>/dev/null | tr -d ' ')" >&2
+  done
+}
+
+say "backup: dumping database '$LOGTO_DB' (pg_dump -Fc) ..."
+: >"$part_dump"
+if [ -t 2 ]; then show_progress & progress_pid=$!; fi
+if ! $PG_DUMP -Fc -d "$LOGTO_DB" >"$part_dump"; then
+  die "pg_dump failed; no backup written" "is the stack up? docker compose ps postgres (start it: make up)"
+fi
+if [ -n "$progress_pid" ]; then kill "$progress_pid" 2>/dev/null; progress_pid=; printf '\n' >&2; fi
+
+say "backup: checking the archive (pg_restore --list) ..."
+entries=$($PG_RESTORE --list <"$part_dump" | grep -c '^[0-9]') ||
+  die "the dump is not a readable archive; no backup written"
+
+say "backup: dumping roles (pg_dumpall --roles-only) ..."
+$PG_DUMPALL --roles-only >"$part_roles" || die "pg_dumpall --roles-only failed; no backup written"
+
+mv -f "$part_roles" "$roles"
+mv -f "$part_dump" "$dump"
+size=$(wc -c <"$dump" | tr -d ' ')
+say "backup: wrote $dump ($size bytes, $entries archive entries) and $(basename -- "$roles")"
+
+if [ "$retention" -gt 0 ]; then
+  # only our own names: <stem>.dump with a UTC timestamp first; newest (by name) first
+  ls -1 "$BACKUP_DIR" | grep -E '^[0-9]{8}T[0-9]{6}Z[A-Za-z0-9._-]*\.dump$' | sort -r |
+    tail -n +"$((retention + 1))" | while IFS= read -r old; do
+      rm -f "$BACKUP_DIR/$old" "$BACKUP_DIR/${old%.dump}.roles.sql"
+      say "backup: removed $old (BACKUP_RETENTION=$retention)"
+    done
+fi

@@ -1,0 +1,75 @@
+# shellcheck shell=sh
+# Shared helpers of doctor.sh, backup.sh, restore.sh and upgrade.sh (POSIX sh: the VPS host has
+# only Docker, Compose v2, make, sh and coreutils). Every command and path comes from the
+# environment so the tests can run the real scripts without Docker:
+#   STACK_DIR   repository root (default: the parent of scripts/)
+#   ENV_FILE    the stack's .env (default: $STACK_DIR/.env)
+#   COMPOSE     how to call Compose (default: "docker compose", run in $STACK_DIR)
+#   BACKUP_DIR  where backups go (default: $STACK_DIR/backups)
+#   PG_DUMP, PG_DUMPALL, PG_RESTORE, PSQL  client commands; default: run inside the postgres service
+#   PG_SUPERUSER  the database superuser (default: postgres, the official image's POSTGRES_USER)
+#   LOGTO_DB    Logto's database name (default: logto, from DB_URL in compose.yaml)
+
+if [ -z "${STACK_DIR:-}" ]; then
+  STACK_DIR=$(CDPATH='' cd -- "$(dirname -- "$0")/.." && pwd)
+fi
+: "${ENV_FILE:=$STACK_DIR/.env}"
+: "${COMPOSE:=docker compose}"
+: "${BACKUP_DIR:=$STACK_DIR/backups}"
+: "${PG_SUPERUSER:=postgres}"
+: "${LOGTO_DB:=logto}"
+: "${PG_DUMP:=$COMPOSE exec -T postgres pg_dump -U $PG_SUPERUSER}"
+: "${PG_DUMPALL:=$COMPOSE exec -T postgres pg_dumpall -U $PG_SUPERUSER}"
+: "${PG_RESTORE:=$COMPOSE exec -T postgres pg_restore -U $PG_SUPERUSER}"
+: "${PSQL:=$COMPOSE exec -T postgres psql -U $PG_SUPERUSER}"
+export STACK_DIR ENV_FILE COMPOSE BACKUP_DIR PG_SUPERUSER LOGTO_DB PG_DUMP PG_DUMPALL PG_RESTORE PSQL
+cd "$STACK_DIR" || exit 1
+
+say() { printf '%s\n' "$*"; }
+warn() { printf '%s\n' "$*" >&2; }
+die() {
+  printf 'error: %s\n' "$1" >&2
+  [ -n "${2:-}" ] && printf '  fix: %s\n' "$2" >&2
+  exit 1
+}
+
+# env_get NAME [DEFAULT]: like Compose, a variable set in the environment wins over .env; then
+# the last NAME= line of .env (quotes removed, " #" comments cut from unquoted values); then DEFAULT.
+env_get() {
+  if eval "[ -n \"\${$1+set}\" ]"; then
+    eval "printf '%s' \"\$$1\""
+    return 0
+  fi
+  _line=
+  if [ -f "$ENV_FILE" ]; then
+    _line=$(sed -n "s/^[[:space:]]*\(export[[:space:]][[:space:]]*\)\{0,1\}$1[[:space:]]*=[[:space:]]*//p" "$ENV_FILE" | tail -n 1)
+  fi
+  case $_line in
+    \"*\") _line=${_line#\"}; _line=${_line%\"} ;;
+    \'*\') _line=${_line#\'}; _line=${_line%\'} ;;
+    *) _line=$(printf '%s' "$_line" | sed 's/[[:space:]]#.*$//; s/[[:space:]]*$//') ;;
+  esac
+  if [ -z "$_line" ]; then printf '%s' "${2:-}"; else printf '%s' "$_line"; fi
+}
+
+# env_set NAME VALUE: rewrite .env atomically (temp file, same mode, rename); first NAME= line
+# replaced, others dropped, appended when missing. VALUE must be a plain word (a version).
+env_set() {
+  [ -f "$ENV_FILE" ] || die "$ENV_FILE not found" "run make up once to create it"
+  _tmp="$ENV_FILE.tmp.$$"
+  cp -p "$ENV_FILE" "$_tmp" || die "cannot write next to $ENV_FILE"
+  K="$1" V="$2" awk '
+    BEGIN { k = ENVIRON["K"]; v = ENVIRON["V"]; done = 0 }
+    $0 ~ "^[[:space:]]*(export[[:space:]]+)?" k "[[:space:]]*=" { if (!done) { print k "=" v; done = 1 }; next }
+    { print }
+    END { if (!done) print k "=" v }
+  ' "$ENV_FILE" >"$_tmp" && mv -f "$_tmp" "$ENV_FILE" || { rm -f "$_tmp"; die "cannot rewrite $ENV_FILE"; }
+}
+
+# compose_running SERVICE: true when the service has a running container.
+compose_running() {
+  [ -n "$($COMPOSE ps --status running -q "$1" 2>/dev/null)" ]
+}
+
+# timestamp for file names, sortable, UTC
+stamp() { date -u +%Y%m%dT%H%M%SZ; }

@@ -1,0 +1,50 @@
+// Shared by the scripts' tests: run a POSIX sh script of scripts/ with a fake Compose.
+import { spawn } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const scriptsDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+export const repoRoot = resolve(scriptsDir, "..");
+
+export type Run = { code: number; stdout: string; stderr: string };
+
+export function runScript(script: string, args: string[], env: Record<string, string>, input?: string): Promise<Run> {
+  return new Promise((done, fail) => {
+    const child = spawn("sh", [join(scriptsDir, script), ...args], {
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C.UTF-8", ...env },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.on("error", fail);
+    child.on("close", (code) => done({ code: code ?? -1, stdout, stderr }));
+    child.stdin.on("error", () => {}); // the script may exit before reading stdin
+    child.stdin.end(input ?? "");
+  });
+}
+
+/**
+ * A stand-in for `docker compose`: logs each call to compose.log; `ps` prints the ids listed in
+ * $FAKE_RUNNING (space-separated service names). Returns the dir and a reader for the log.
+ */
+export function fakeCompose(dir = mkdtempSync(join(tmpdir(), "fake-compose-"))) {
+  const bin = join(dir, "compose");
+  const log = join(dir, "compose.log");
+  writeFileSync(log, "");
+  writeFileSync(
+    bin,
+    `#!/bin/sh
+printf '%s\\n' "$*" >> "${log}"
+case "$1" in
+  ps) for s in \${FAKE_RUNNING:-}; do for a in "$@"; do [ "$a" = "$s" ] && echo "id-$s"; done; done ;;
+esac
+exit \${FAKE_COMPOSE_EXIT:-0}
+`,
+  );
+  chmodSync(bin, 0o755);
+  return { dir, bin, calls: () => readFileSync(log, "utf8").trim().split("\n").filter(Boolean) };
+}
