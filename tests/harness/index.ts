@@ -1,0 +1,21 @@
+// The one test harness: everything tests import comes from here.
+export { startPostgres, type Postgres } from "./postgres.js";
+export { startLogto, resetLogtoDatabase, logtoModeFromEnv, type Logto, type LogtoKind, type StartLogtoOptions } from "./logto.js";
+export { runSeed, type SeedResult } from "./seed.js";
+export { node22, node22Dir, baseEnv } from "./node22.js";
+export { freePort, isListening } from "./ports.js";
+export {
+  startProcess,
+  runProcess,
+  runOrThrow,
+  waitForUrl,
+  httpRequest,
+  makeTempDir,
+  removeTempDir,
+  sleep,
+  ServiceError,
+  type ServiceProcess,
+  type RunResult,
+  type HttpResponse,
+} from "./processes.js";
+export { repoRoot, testsDir, artifactsDir } from "./paths.js";
