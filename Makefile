@@ -1,0 +1,54 @@
+# Everyday commands. Recipes are one line; the logic lives in scripts/.
+# `make` alone prints the help: the comment line above each `.PHONY:` is its description.
+# To add a target: a one-line comment, `.PHONY: name`, then `name:` with a one-line recipe.
+
+COMPOSE ?= docker compose
+# Service for `make logs` (empty = all), e.g. `make logs S=logto`.
+S ?=
+
+.DEFAULT_GOAL := help
+
+# Show this list of targets.
+.PHONY: help
+help:
+	@sh scripts/env/make-help.sh $(MAKEFILE_LIST)
+
+# Start or update the stack: creates .env with secrets on the first run, checks it, waits until healthy, prints the URLs.
+.PHONY: up
+up:
+	@sh scripts/env/up.sh
+
+# Stop the stack (the database, certificates and credentials volumes are kept).
+.PHONY: down
+down:
+	$(COMPOSE) down
+
+# Follow the logs (all services, or one: make logs S=logto).
+.PHONY: logs
+logs:
+	$(COMPOSE) logs -f --tail=200 $(S)
+
+# Show the services, including finished one-shot steps.
+.PHONY: ps
+ps:
+	$(COMPOSE) ps -a
+
+# Run the provisioning again (console admin, app client, WeChat connector) after editing .env.
+.PHONY: seed
+seed:
+	$(COMPOSE) run --rm seed
+
+# Fill the empty secrets of .env (creates it from .env.example if missing); never overwrites a value.
+.PHONY: secrets
+secrets:
+	@sh scripts/env/generate-secrets.sh
+
+# Check .env without starting anything (what `make up` checks first).
+.PHONY: check-env
+check-env:
+	@sh scripts/env/validate.sh
+
+# Run the whole test suite (what .ci/run runs).
+.PHONY: test
+test:
+	npm test

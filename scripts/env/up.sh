@@ -1,0 +1,73 @@
+#!/bin/sh
+# `make up`: create .env on the first run (secrets generated), check it, start the stack and wait
+# until every service is healthy (one-shot steps finished), then print the URLs.
+# Nothing starts when .env is invalid.
+#
+# Usage: scripts/env/up.sh [extra `docker compose up` arguments]
+#   Overlays: COMPOSE_FILE=compose.yaml:compose.sandbox.yaml scripts/env/up.sh   (Compose reads COMPOSE_FILE)
+set -eu
+HERE=$(dirname "$0")
+. "$HERE/lib.sh"
+ROOT=$(stack_dir)
+ENV_FILE=$ROOT/.env
+cd "$ROOT"
+
+# ---- host prerequisites: Docker with Compose v2 -------------------------------------------------
+if ! command -v docker >/dev/null 2>&1; then
+	echo "error: docker not found. Install Docker Engine 24+ with the Compose v2 plugin: https://docs.docker.com/engine/install/" >&2
+	exit 1
+fi
+if ! compose_version=$(docker compose version 2>/dev/null); then
+	echo "error: \`docker compose\` (Compose v2) not found. Install the docker-compose-plugin package (Compose v2.26+); the old docker-compose 1.x does not work." >&2
+	exit 1
+fi
+
+# ---- .env: create on the first run, then check ---------------------------------------------------
+if [ ! -e "$ENV_FILE" ]; then
+	sh "$HERE/generate-secrets.sh" "$ENV_FILE"
+fi
+if ! sh "$HERE/validate.sh" "$ENV_FILE"; then
+	exit 2
+fi
+
+# ---- start ----------------------------------------------------------------------------------------
+echo "starting the stack ($compose_version); the first run builds images and takes a few minutes..."
+if ! docker compose up -d --build --wait "$@"; then
+	cat >&2 <<'HINT'
+
+The stack did not become healthy. Look at:
+  docker compose ps -a                   which service is unhealthy or exited
+  docker compose logs --tail=100 seed    the one-shot provisioning (exit code 2 = configuration)
+  docker compose logs --tail=100 logto   Logto (database, alterations)
+  docker compose logs --tail=100 caddy   certificates (TLS_MODE=acme needs DNS and ports 80/443)
+Fix, then run `make up` again (it is safe to repeat).
+HINT
+	exit 1
+fi
+
+# ---- where things are ----------------------------------------------------------------------------
+logto=$(env_value "$ENV_FILE" LOGTO_DOMAIN)
+app=$(env_value "$ENV_FILE" APP_DOMAIN)
+admin=$(env_value "$ENV_FILE" ADMIN_DOMAIN)
+user=$(env_value "$ENV_FILE" LOGTO_ADMIN_USERNAME || true)
+tls=$(env_value "$ENV_FILE" TLS_MODE || true)
+wx=$(env_value "$ENV_FILE" WECHAT_APP_ID || true)
+
+echo
+echo "The stack is up."
+echo "  App:            https://$app"
+echo "  Logto (OIDC):   https://$logto/oidc"
+echo "  Admin console:  https://$admin/console"
+echo "    user:         ${user:-admin}"
+echo "    password:     LOGTO_ADMIN_PASSWORD in $ENV_FILE (show it: grep '^LOGTO_ADMIN_PASSWORD=' .env)"
+if [ -n "$wx" ]; then
+	echo "  WeChat:         authorization callback domain (授权回调域) to register: $logto"
+fi
+if [ "${tls:-internal}" = internal ]; then
+	echo
+	echo "TLS_MODE=internal: browsers warn until you trust Caddy's local root certificate:"
+	echo "  docker compose cp caddy:/data/caddy/pki/authorities/local/root.crt ./caddy-root.crt"
+	echo "  then import caddy-root.crt as a trusted authority (system or browser settings)."
+fi
+echo
+echo "Logs: make logs    Status: make ps    Stop: make down"
