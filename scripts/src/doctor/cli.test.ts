@@ -1,0 +1,112 @@
+// The doctor's CLI against the WeChat emulator (in-process, HTTPS on a free port, its CA trusted
+// by the child through NODE_EXTRA_CA_CERTS): output format, errcode meanings and exit codes.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { defaultApp, start, type Emulator } from "../../../wechat-emulator/src/index.js";
+import { repoRoot, scriptsDir, type Run } from "../../test/helpers.ts";
+
+const tsx = join(repoRoot, "node_modules", ".bin", "tsx");
+const cli = join(scriptsDir, "src", "doctor", "cli.ts");
+
+function doctor(args: string[], env: Record<string, string>): Promise<Run> {
+  return new Promise((done, fail) => {
+    const child = spawn(tsx, [cli, ...args], {
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.on("error", fail);
+    child.on("close", (code) => done({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+let emulator: Emulator;
+let dir: string;
+let base: Record<string, string>;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "doctor-emulator-"));
+  emulator = await start({
+    host: "127.0.0.1",
+    port: 0,
+    controlHost: "127.0.0.1",
+    controlPort: 0,
+    certFile: join(dir, "emulator.crt"),
+    keyFile: join(dir, "emulator.key"),
+    caFile: join(dir, "ca.crt"),
+    log: () => {},
+  });
+  base = {
+    NODE_EXTRA_CA_CERTS: emulator.caFile,
+    WECHAT_API_BASE: emulator.url,
+    LOGTO_DOMAIN: "auth.example.com",
+    WECHAT_APP_ID: defaultApp.appid,
+    WECHAT_APP_SECRET: defaultApp.secret,
+  };
+}, 60_000);
+
+afterAll(async () => {
+  await emulator?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("npm run doctor -- --only wechat", () => {
+  it("right appid and secret: 40029 for the made-up code, exit 0", async () => {
+    const r = await doctor(["--only", "wechat"], base);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split("\n");
+    expect(lines[0]).toMatch(/^OK {4}wechat: appid wx00…0001 and secret accepted \(a made-up code got 40029 invalid code/);
+    expect(lines[1]).toBe(
+      "OK    wechat-domain: register this exact authorization callback domain (授权回调域) at WeChat: auth.example.com (no https://, no port, no path)",
+    );
+    expect(lines.at(-1)).toBe("doctor: 2 OK, 0 WARN, 0 FAIL, 0 SKIP");
+  }, 30_000);
+
+  it("wrong secret: 40125 in words, exit 1, the secret never printed", async () => {
+    const secret = "this-secret-is-wrong-0123456789";
+    const r = await doctor(["--only", "wechat"], { ...base, WECHAT_APP_SECRET: secret });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("FAIL  wechat: wrong secret: WeChat answered 40125 (invalid appsecret");
+    expect(r.stdout).toMatch(/\n {6}fix: copy the AppSecret of this app into WECHAT_APP_SECRET/);
+    expect(r.stdout + r.stderr).not.toContain(secret);
+    expect(r.stdout.trim().split("\n").at(-1)).toBe("doctor: 1 OK, 0 WARN, 1 FAIL, 0 SKIP");
+  }, 30_000);
+
+  it("wrong appid: 40013 in words, exit 1", async () => {
+    const r = await doctor(["--only", "wechat"], { ...base, WECHAT_APP_ID: "wx9999999999999999" });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("FAIL  wechat: wrong appid: WeChat answered 40013 (invalid appid");
+    expect(r.stdout).not.toContain(defaultApp.secret);
+  }, 30_000);
+
+  it("WeChat unreachable: FAIL with the address, exit 1, secret not in the error", async () => {
+    await emulator.close();
+    const r = await doctor(["--only", "wechat"], base);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`FAIL  wechat: WeChat API unreachable at ${emulator.url}`);
+    expect(r.stdout).toContain("fix: allow outbound HTTPS (443)");
+    expect(r.stdout + r.stderr).not.toContain(defaultApp.secret);
+  }, 30_000);
+
+  it("WeChat off (no appid, no secret): SKIP, exit 0", async () => {
+    const r = await doctor(["--only", "wechat"], { WECHAT_API_BASE: "http://127.0.0.1:9" });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("SKIP  wechat: WECHAT_APP_ID is empty: Sign in with WeChat is off");
+  }, 30_000);
+
+  it("bad arguments and bad configuration: exit 2 with the reason", async () => {
+    const unknown = await doctor(["--only", "dns"], {});
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown check group dns");
+    const badDomain = await doctor(["--only", "wechat"], { LOGTO_DOMAIN: "https://auth.example.com/" });
+    expect(badDomain.code).toBe(2);
+    expect(badDomain.stderr).toContain("LOGTO_DOMAIN: a bare host name");
+  }, 30_000);
+});
