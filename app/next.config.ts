@@ -7,7 +7,7 @@ const nextConfig: NextConfig = {
   // npm workspaces: dependencies are hoisted to the repository root.
   outputFileTracingRoot: path.join(import.meta.dirname, ".."),
   // No next/image in this app: keep sharp's native binaries out of the image.
-  outputFileTracingExcludes: { "*": ["node_modules/@img/**", "node_modules/sharp/**"] },
+  outputFileTracingExcludes: { "*": ["../node_modules/@img/**", "../node_modules/sharp/**", "node_modules/@img/**", "node_modules/sharp/**"] },
   images: { unoptimized: true },
   poweredByHeader: false,
   reactStrictMode: true,

@@ -1,13 +1,19 @@
-import path from "node:path";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
-  resolve: { alias: { "@": import.meta.dirname } },
+  resolve: {
+    alias: [
+      { find: /^@\//, replacement: `${import.meta.dirname}/` },
+      // next-auth's ESM imports "next/server" without an extension, which Node's resolver refuses.
+      { find: /^next\/(server|headers|navigation)$/, replacement: "next/$1.js" },
+    ],
+  },
   test: {
     name: "app",
+    root: import.meta.dirname,
     environment: "node",
     include: ["**/*.test.ts", "**/*.test.tsx"],
     exclude: ["node_modules/**", ".next/**"],
-    root: path.resolve(import.meta.dirname),
+    server: { deps: { inline: ["next-auth", "@auth/core"] } },
   },
 });

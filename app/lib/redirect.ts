@@ -1,11 +1,11 @@
 /**
  * Where to go after sign-in: only paths of this app. Auth.js's proxy passes an absolute
- * callbackUrl (built from AUTH_URL); a relative one comes from our own links. Anything else
- * (another origin, `//host`, garbage) falls back.
+ * callbackUrl (its host taken from the Host header); our own links pass a path. Only the path of
+ * an absolute URL is kept, so another origin can never be the target; `//host` and garbage fall
+ * back.
  */
 export function safeRedirectPath(
   callbackUrl: string | string[] | undefined,
-  authUrl: string | undefined,
   fallback = "/account",
 ): string {
   const value = Array.isArray(callbackUrl) ? callbackUrl[0] : callbackUrl;
@@ -13,7 +13,7 @@ export function safeRedirectPath(
   if (value.startsWith("/") && !value.startsWith("//") && !value.startsWith("/\\")) return value;
   try {
     const url = new URL(value);
-    if (authUrl && url.origin === new URL(authUrl).origin) return `${url.pathname}${url.search}${url.hash}`;
+    if (url.protocol === "https:" || url.protocol === "http:") return `${url.pathname}${url.search}${url.hash}`;
   } catch {
     // not a URL
   }

@@ -21,7 +21,7 @@ export async function startSignIn(o: { wechat: boolean; redirectTo: string }): P
   }
   await signIn(
     "logto",
-    { redirectTo: safeRedirectPath(o.redirectTo, env.AUTH_URL) },
+    { redirectTo: safeRedirectPath(o.redirectTo) },
     o.wechat ? { direct_sign_in: "social:wechat" } : undefined,
   );
 }

@@ -34,7 +34,7 @@ export default async function SignInPage({ searchParams }: Props) {
       t={t}
       wechatEnabled={env.WECHAT_ENABLED}
       user={signedIn ? { name: session.user?.name || session.user?.id || "" } : undefined}
-      redirectTo={safeRedirectPath(params.callbackUrl, env.AUTH_URL)}
+      redirectTo={safeRedirectPath(params.callbackUrl)}
       notice={t.signInToContinue}
     />
   );
