@@ -29,7 +29,7 @@ export function runScript(script: string, args: string[], env: Record<string, st
 
 /**
  * A stand-in for `docker compose`: logs each call to compose.log; `ps` prints the ids listed in
- * $FAKE_RUNNING (space-separated service names). Returns the dir and a reader for the log.
+ * $FAKE_RUNNING (space-separated service names); `version` prints $FAKE_COMPOSE_VERSION. Returns the dir and a reader for the log.
  */
 export function fakeCompose(dir = mkdtempSync(join(tmpdir(), "fake-compose-"))) {
   const bin = join(dir, "compose");
@@ -40,6 +40,7 @@ export function fakeCompose(dir = mkdtempSync(join(tmpdir(), "fake-compose-"))) 
     `#!/bin/sh
 printf '%s\\n' "$*" >> "${log}"
 case "$1" in
+  version) [ -n "\${FAKE_COMPOSE_VERSION:-}" ] && echo "\$FAKE_COMPOSE_VERSION" ;;
   ps) for s in \${FAKE_RUNNING:-}; do for a in "$@"; do [ "$a" = "$s" ] && echo "id-$s"; done; done ;;
 esac
 exit \${FAKE_COMPOSE_EXIT:-0}

@@ -1,0 +1,111 @@
+// scripts/doctor.sh end to end with Docker, DNS and /proc/net replaced: host checks, the report
+// format shared with the TypeScript checks, the combined summary and the exit code.
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fakeCompose, repoRoot, runScript, scriptsDir } from "./test/helpers.ts";
+
+let work: string;
+let bin: string;
+let procNet: string;
+const tsx = join(repoRoot, "node_modules", ".bin", "tsx");
+const tsChecks = `${tsx} ${join(scriptsDir, "src", "doctor", "cli.ts")} --only wechat`;
+
+const tcpHeader = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
+const listenLine = (hexPort: string) =>
+  `   0: 00000000:${hexPort} 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0000000000000000 100 0 0 10 0\n`;
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), "doctor-sh-"));
+  bin = join(work, "bin");
+  procNet = join(work, "proc-net");
+  mkdirSync(bin);
+  mkdirSync(procNet);
+  // docker: daemon 27.3.1; nothing else is called when DOCTOR_TS_CMD is set
+  writeFileSync(join(bin, "docker"), '#!/bin/sh\n[ "$1" = version ] && echo "${FAKE_DOCKER_VERSION:-27.3.1}"\nexit 0\n');
+  writeFileSync(join(bin, "resolve"), '#!/bin/sh\ncase $1 in\n  auth.example.com|app.example.com) echo 203.0.113.7 ;;\n  admin.example.com) echo 198.51.100.1 ;;\nesac\n');
+  for (const f of ["docker", "resolve"]) chmodSync(join(bin, f), 0o755);
+  writeFileSync(join(procNet, "tcp6"), tcpHeader);
+});
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const env = (extra: Record<string, string> = {}) => ({
+  PATH: `${bin}:${process.env.PATH}`,
+  STACK_DIR: work,
+  PROC_NET: procNet,
+  DOCTOR_RESOLVE: join(bin, "resolve"),
+  DOCTOR_HOST_ADDRS: "127.0.0.1 203.0.113.7",
+  DOCTOR_TS_CMD: tsChecks,
+  ...extra,
+});
+
+describe("make doctor (scripts/doctor.sh)", () => {
+  it("VPS with the stack down: host checks, DNS against this host, ports free, summary, exit 0", async () => {
+    writeFileSync(
+      join(work, ".env"),
+      "LOGTO_DOMAIN=auth.example.com\nAPP_DOMAIN=app.example.com\nADMIN_DOMAIN=admin.example.com\nTLS_MODE=acme\n",
+      { mode: 0o600 },
+    );
+    writeFileSync(join(procNet, "tcp"), tcpHeader);
+    const compose = fakeCompose();
+    const r = await runScript("doctor.sh", [], { ...env(), COMPOSE: compose.bin, FAKE_COMPOSE_VERSION: "2.29.7" });
+    const lines = r.stdout.trim().split("\n");
+    expect(lines).toContain("OK    docker: Docker Engine 27.3.1 (>= 24.0.0)");
+    expect(lines).toContain("OK    compose: Compose 2.29.7 (>= 2.26.0)");
+    expect(lines).toContain("SKIP  stack: the stack is not running: checks that need it are skipped (start it: make up)");
+    expect(lines).toContain("OK    port 80: free");
+    expect(lines).toContain("OK    port 443: free");
+    expect(lines).toContain("OK    dns auth.example.com: resolves to 203.0.113.7, an address of this host");
+    expect(lines).toContain("WARN  dns admin.example.com: resolves to 198.51.100.1, not to this host (203.0.113.7)");
+    expect(lines).toContain("SKIP  wechat: WECHAT_APP_ID is empty: Sign in with WeChat is off");
+    expect(lines.at(-1)).toMatch(/^doctor: \d+ OK, 1 WARN, 0 FAIL, \d+ SKIP$/);
+    expect(r.code).toBe(0);
+  }, 30_000);
+
+  it("port 443 taken by another program, old Compose, a domain without DNS: FAILs with fixes, exit 1", async () => {
+    writeFileSync(
+      join(work, ".env"),
+      "LOGTO_DOMAIN=auth.example.com\nAPP_DOMAIN=nowhere.example.com\nADMIN_DOMAIN=admin.example.com\nTLS_MODE=acme\n",
+      { mode: 0o600 },
+    );
+    writeFileSync(join(procNet, "tcp"), tcpHeader + listenLine("01BB"));
+    const r = await runScript("doctor.sh", [], { ...env(), COMPOSE: fakeCompose().bin, FAKE_COMPOSE_VERSION: "v2.20.2" });
+    expect(r.stdout).toContain("FAIL  port 443: in use by another program\n      fix: find it with: sudo ss -ltnp 'sport = :443'");
+    expect(r.stdout).toContain("FAIL  compose: Compose v2.20.2 is older than 2.26.0");
+    expect(r.stdout).toContain("FAIL  dns nowhere.example.com: APP_DOMAIN does not resolve\n      fix: create a DNS A record");
+    expect(r.stdout.trim().split("\n").at(-1)).toMatch(/^doctor: \d+ OK, \d+ WARN, 3 FAIL, \d+ SKIP$/);
+    expect(r.code).toBe(1);
+  }, 30_000);
+
+  it("port 443 held by this stack's Caddy is fine; the TS checks' FAIL counts and fails the run", async () => {
+    writeFileSync(join(work, ".env"), "WECHAT_APP_ID=wx0000000000000001\nWECHAT_APP_SECRET=do-not-print\nWECHAT_API_BASE=http://127.0.0.1:9\n", { mode: 0o600 });
+    writeFileSync(join(procNet, "tcp"), tcpHeader + listenLine("0050") + listenLine("01BB"));
+    const r = await runScript("doctor.sh", [], {
+      ...env(),
+      COMPOSE: fakeCompose().bin,
+      FAKE_COMPOSE_VERSION: "2.29.7",
+      FAKE_RUNNING: "caddy",
+    });
+    expect(r.stdout).toContain("OK    port 80: held by this stack's Caddy");
+    expect(r.stdout).toContain("OK    port 443: held by this stack's Caddy");
+    expect(r.stdout).toContain("OK    dns auth.localhost: local name");
+    expect(r.stdout).toContain("FAIL  wechat: WeChat API unreachable at http://127.0.0.1:9");
+    expect(r.stdout + r.stderr).not.toContain("do-not-print");
+    expect(r.stdout.trim().split("\n").at(-1)).toMatch(/^doctor: \d+ OK, \d+ WARN, 1 FAIL, \d+ SKIP$/);
+    expect(r.code).toBe(1);
+  }, 30_000);
+
+  it("no .env and no Docker daemon: says so and still reports the rest", async () => {
+    rmSync(join(work, ".env"));
+    writeFileSync(join(procNet, "tcp"), tcpHeader);
+    writeFileSync(join(bin, "docker"), "#!/bin/sh\nexit 1\n");
+    const r = await runScript("doctor.sh", [], { ...env(), COMPOSE: fakeCompose().bin });
+    expect(r.stdout).toContain("FAIL  env: ");
+    expect(r.stdout).toContain("FAIL  docker: the Docker daemon does not answer");
+    expect(r.stdout).toContain("OK    port 443: free");
+    expect(r.code).toBe(1);
+    writeFileSync(join(bin, "docker"), '#!/bin/sh\n[ "$1" = version ] && echo 27.3.1\nexit 0\n');
+  }, 30_000);
+});

@@ -1,0 +1,251 @@
+#!/bin/sh
+# make doctor: preflight and health report of the stack. Each line is OK, WARN, FAIL or SKIP,
+# with a fix under WARN and FAIL; exit 1 when anything FAILs. Works when the stack is down.
+#
+# Host checks here in POSIX sh (the VPS host has no Node): .env valid, Docker and Compose v2
+# versions, ports 80/443, DNS of the three domains. The network checks (WeChat credentials, Logto
+# status, OIDC issuer, certificates) are TypeScript (scripts/src/doctor) and run in a small image
+# built from scripts/Dockerfile, attached to the stack's network when it runs.
+#
+# Overrides (tests, unusual hosts): DOCTOR_TS_CMD (run the TS checks some other way, e.g.
+# "npm run --silent doctor --"), DOCTOR_RESOLVE (command printing a name's addresses),
+# DOCTOR_HOST_ADDRS (this host's addresses), DOCTOR_PUBLIC_IP (the public address behind NAT),
+# PROC_NET (default /proc/net), DOCTOR_MIN_DOCKER (24.0.0), DOCTOR_MIN_COMPOSE (2.26.0).
+set -u
+. "$(dirname -- "$0")/lib.sh"
+
+: "${DOCTOR_MIN_DOCKER:=24.0.0}"
+: "${DOCTOR_MIN_COMPOSE:=2.26.0}"
+: "${PROC_NET:=/proc/net}"
+: "${DOCTOR_IMAGE:=wechat-logto-stack-doctor:local}"
+
+n_ok=0 n_warn=0 n_fail=0 n_skip=0
+# report STATUS NAME MESSAGE [FIX]: the same line format as the TypeScript checks
+report() {
+  printf '%-5s %s: %s\n' "$1" "$2" "$3"
+  case $1 in
+    OK) n_ok=$((n_ok + 1)) ;;
+    WARN) n_warn=$((n_warn + 1)) ;;
+    FAIL) n_fail=$((n_fail + 1)) ;;
+    SKIP) n_skip=$((n_skip + 1)) ;;
+  esac
+  if [ -n "${4:-}" ] && { [ "$1" = FAIL ] || [ "$1" = WARN ]; }; then printf '      fix: %s\n' "$4"; fi
+}
+
+# version_ge A B: dotted version A >= B (a leading v and -suffixes ignored)
+version_ge() {
+  awk -v a="${1#v}" -v b="${2#v}" 'BEGIN {
+    sub(/[-+].*/, "", a); sub(/[-+].*/, "", b)
+    na = split(a, x, "."); nb = split(b, y, ".")
+    for (i = 1; i <= 3; i++) { xi = (i <= na) ? x[i] + 0 : 0; yi = (i <= nb) ? y[i] + 0 : 0
+      if (xi > yi) exit 0; if (xi < yi) exit 1 }
+    exit 0 }'
+}
+
+is_local_domain() {
+  case $1 in localhost | *.localhost | *.test | *.local) return 0 ;; *) return 1 ;; esac
+}
+
+# ---- .env ----------------------------------------------------------------------------------------
+check_env() {
+  if [ ! -f "$ENV_FILE" ]; then
+    report FAIL env "$ENV_FILE does not exist" "run make up (it creates .env with generated secrets), or cp .env.example .env"
+    return
+  fi
+  perms=$(ls -l "$ENV_FILE" | cut -c5-10)
+  validator=
+  for v in "$STACK_DIR/scripts/env/validate.sh" "$STACK_DIR/scripts/env/check.sh" "$STACK_DIR/scripts/env/check-env.sh"; do
+    [ -f "$v" ] && { validator=$v; break; }
+  done
+  if [ -n "$validator" ]; then
+    # the same rules as make up; the validator names the variable and the fix
+    if out=$(sh "$validator" "$ENV_FILE" 2>&1); then
+      report OK env ".env is valid (the same rules as make up)"
+    else
+      report FAIL env ".env is invalid:" "$(printf '%s' "$out" | tr '\n' ' ' | sed 's/  */ /g')"
+    fi
+  else
+    report SKIP env "no .env validator in scripts/env/"
+  fi
+  if [ "$perms" != "------" ]; then
+    report WARN env-perms ".env is readable by other users (it holds secrets)" "chmod 600 .env"
+  fi
+}
+
+# ---- Docker and Compose --------------------------------------------------------------------------
+docker_ok=0
+check_docker() {
+  if ! command -v docker >/dev/null 2>&1; then
+    report FAIL docker "docker not found" "install Docker Engine $DOCKER_HINT"
+    return
+  fi
+  if ! server=$(docker version --format '{{.Server.Version}}' 2>/dev/null) || [ -z "$server" ]; then
+    report FAIL docker "the Docker daemon does not answer" "start it (sudo systemctl start docker) or add your user to the docker group"
+  elif version_ge "$server" "$DOCTOR_MIN_DOCKER"; then
+    report OK docker "Docker Engine $server (>= $DOCTOR_MIN_DOCKER)"
+    docker_ok=1
+  else
+    report FAIL docker "Docker Engine $server is older than $DOCTOR_MIN_DOCKER" "upgrade Docker Engine $DOCKER_HINT"
+    docker_ok=1
+  fi
+  if ! compose=$($COMPOSE version --short 2>/dev/null) || [ -z "$compose" ]; then
+    report FAIL compose "Compose v2 not found ($COMPOSE version failed)" "install the docker-compose-plugin package $DOCKER_HINT"
+  elif version_ge "$compose" "$DOCTOR_MIN_COMPOSE"; then
+    report OK compose "Compose $compose (>= $DOCTOR_MIN_COMPOSE)"
+  else
+    report FAIL compose "Compose $compose is older than $DOCTOR_MIN_COMPOSE" "upgrade the docker-compose-plugin package $DOCKER_HINT"
+  fi
+}
+DOCKER_HINT="(https://docs.docker.com/engine/install/)"
+
+# ---- Is the stack running? -----------------------------------------------------------------------
+stack=down
+caddy_id=
+check_stack() {
+  caddy_id=$($COMPOSE ps --status running -q caddy 2>/dev/null | head -n 1)
+  if [ -n "$caddy_id" ]; then
+    stack=up
+    running=$($COMPOSE ps --status running --services 2>/dev/null | sort | tr '\n' ' ')
+    report OK stack "running: ${running% }"
+  else
+    report SKIP stack "the stack is not running: checks that need it are skipped (start it: make up)"
+  fi
+}
+
+# ---- Ports 80 and 443 ----------------------------------------------------------------------------
+# listening PORT: a TCP socket in LISTEN on PORT on this host (IPv4 or IPv6), from /proc/net
+listening() {
+  hex=$(printf '%04X' "$1")
+  cat "$PROC_NET/tcp" "$PROC_NET/tcp6" 2>/dev/null |
+    awk -v p=":$hex" '$4 == "0A" && substr($2, length($2) - 4) == p { found = 1 } END { exit !found }'
+}
+check_ports() {
+  if [ ! -r "$PROC_NET/tcp" ]; then
+    report SKIP ports "cannot read $PROC_NET/tcp on this system (not Linux?)"
+    return
+  fi
+  for port in 80 443; do
+    if ! listening "$port"; then
+      if [ "$stack" = up ]; then
+        report WARN "port $port" "free, but this stack's Caddy runs: is its port published?" "docker compose ps caddy; docker compose up -d caddy"
+      else
+        report OK "port $port" "free"
+      fi
+    elif [ "$stack" = up ] && $COMPOSE port caddy "$port" >/dev/null 2>&1; then
+      report OK "port $port" "held by this stack's Caddy"
+    else
+      report FAIL "port $port" "in use by another program" "find it with: sudo ss -ltnp 'sport = :$port' (stop it or move it; Caddy needs 80 and 443)"
+    fi
+  done
+}
+
+# ---- DNS -----------------------------------------------------------------------------------------
+resolve() {
+  if [ -n "${DOCTOR_RESOLVE:-}" ]; then
+    $DOCTOR_RESOLVE "$1"
+  elif command -v getent >/dev/null 2>&1; then
+    getent ahostsv4 "$1" | awk '{ print $1 }' | sort -u
+  else
+    nslookup "$1" 2>/dev/null | awk '/^Address/ && NR > 2 { print $NF }'
+  fi
+}
+host_addrs() {
+  if [ -n "${DOCTOR_HOST_ADDRS:-}" ]; then
+    printf '%s\n' $DOCTOR_HOST_ADDRS
+  elif [ -r "$PROC_NET/fib_trie" ]; then
+    awk '/32 host LOCAL/ { print prev } { prev = $2 }' "$PROC_NET/fib_trie" | sort -u
+  elif command -v hostname >/dev/null 2>&1; then
+    hostname -I 2>/dev/null | tr ' ' '\n'
+  fi
+  [ -n "${DOCTOR_PUBLIC_IP:-}" ] && printf '%s\n' "$DOCTOR_PUBLIC_IP"
+}
+check_dns() {
+  tls_mode=$(env_get TLS_MODE internal)
+  mine=$(host_addrs | grep -v '^127\.' | sort -u | tr '\n' ' ')
+  for var in LOGTO_DOMAIN APP_DOMAIN ADMIN_DOMAIN; do
+    domain=$(env_get "$var")
+    case $var in LOGTO_DOMAIN) : "${domain:=auth.localhost}" ;; APP_DOMAIN) : "${domain:=app.localhost}" ;; ADMIN_DOMAIN) : "${domain:=admin.localhost}" ;; esac
+    if is_local_domain "$domain"; then
+      if [ "$tls_mode" = acme ]; then
+        report FAIL "dns $domain" "$var is a local name but TLS_MODE=acme" "set $var to a public host name, or TLS_MODE=internal"
+      else
+        report OK "dns $domain" "local name (browsers resolve *.localhost to this machine)"
+      fi
+      continue
+    fi
+    addrs=$(resolve "$domain" | tr '\n' ' ')
+    addrs=${addrs% }
+    if [ -z "$addrs" ]; then
+      report FAIL "dns $domain" "$var does not resolve" "create a DNS A record: $domain -> this host's public address"
+      continue
+    fi
+    match=
+    for a in $addrs; do
+      case " $mine " in *" $a "*) match=$a ;; esac
+    done
+    if [ -n "$match" ]; then
+      report OK "dns $domain" "resolves to $match, an address of this host"
+    elif [ -z "$mine" ]; then
+      report WARN "dns $domain" "resolves to $addrs; this host's addresses are unknown" "run with DOCTOR_PUBLIC_IP=<this host's public address> make doctor"
+    else
+      report WARN "dns $domain" "resolves to $addrs, not to this host (${mine% })" "point the A record at this host; behind NAT, check with DOCTOR_PUBLIC_IP=<public address> make doctor"
+    fi
+  done
+}
+
+# ---- Network checks (TypeScript) -----------------------------------------------------------------
+TS_VARS="LOGTO_DOMAIN APP_DOMAIN ADMIN_DOMAIN TLS_MODE WECHAT_APP_ID WECHAT_APP_SECRET WECHAT_API_BASE LOGTO_URL APP_URL ADMIN_URL DOCTOR_TIMEOUT_MS"
+run_ts_checks() {
+  for v in $TS_VARS; do
+    val=$(env_get "$v")
+    eval "$v=\$val"
+    export "${v?}"
+  done
+  DOCTOR_STACK=$stack
+  export DOCTOR_STACK
+  out=$(mktemp)
+  if [ -n "${DOCTOR_TS_CMD:-}" ]; then
+    $DOCTOR_TS_CMD --no-summary >"$out" 2>&1
+  elif [ "$docker_ok" = 1 ]; then
+    printf 'doctor: building the checks image (cached after the first run) ...\n' >&2
+    if ! docker build -q -t "$DOCTOR_IMAGE" "$STACK_DIR/scripts" >/dev/null 2>"$out"; then
+      report FAIL checks "could not build the doctor image from scripts/Dockerfile" "$(tail -n 1 "$out")"
+      rm -f "$out"
+      return
+    fi
+    network=bridge
+    if [ -n "$caddy_id" ]; then
+      # the stack's network: there the three public names are aliases of Caddy
+      network=$(docker inspect --format '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}' "$caddy_id" | awk '{ print $1 }')
+    fi
+    # -e NAME without a value: Docker copies it from this environment, so secrets stay off the command line
+    env_flags=
+    for v in $TS_VARS DOCTOR_STACK; do env_flags="$env_flags -e $v"; done
+    # shellcheck disable=SC2086
+    docker run --rm --network "$network" $env_flags "$DOCTOR_IMAGE" --no-summary >"$out" 2>&1
+  else
+    report SKIP checks "WeChat, Logto and certificate checks need Docker (or Node: npm run doctor)"
+    rm -f "$out"
+    return
+  fi
+  status=$?
+  cat "$out"
+  for s in OK WARN FAIL SKIP; do
+    c=$(grep -c "^$s " "$out")
+    case $s in OK) n_ok=$((n_ok + c)) ;; WARN) n_warn=$((n_warn + c)) ;; FAIL) n_fail=$((n_fail + c)) ;; SKIP) n_skip=$((n_skip + c)) ;; esac
+  done
+  if [ "$status" -ne 0 ] && ! grep -q '^FAIL ' "$out"; then
+    report FAIL checks "the network checks stopped with exit code $status (output above)"
+  fi
+  rm -f "$out"
+}
+
+check_env
+check_docker
+if [ "$docker_ok" = 1 ]; then check_stack; fi
+check_ports
+check_dns
+run_ts_checks
+
+printf 'doctor: %s OK, %s WARN, %s FAIL, %s SKIP\n' "$n_ok" "$n_warn" "$n_fail" "$n_skip"
+[ "$n_fail" -eq 0 ]

@@ -1,0 +1,128 @@
+// Each check as a pure function, with the network replaced.
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../config.ts";
+import type { HttpGet, PeerCert, TlsProbe } from "../net.ts";
+import { formatResult } from "../report.ts";
+import { runDoctor } from "../index.ts";
+import { checkLogtoStatus, checkOidcIssuer } from "./logto.ts";
+import { checkCertificate } from "./tls.ts";
+
+const cfg = (env: Record<string, string> = {}) =>
+  loadConfig({ LOGTO_DOMAIN: "auth.example.com", APP_DOMAIN: "app.example.com", ADMIN_DOMAIN: "admin.example.com", TLS_MODE: "acme", ...env });
+
+const answering = (routes: Record<string, { status: number; body?: string } | Error>): HttpGet => async (url) => {
+  const r = routes[url];
+  if (!r) throw new Error(`connect ECONNREFUSED (${url})`);
+  if (r instanceof Error) throw r;
+  return { status: r.status, body: r.body ?? "" };
+};
+
+describe("logto checks", () => {
+  it("status 204 through the public URL is OK", async () => {
+    const r = await checkLogtoStatus(cfg(), { httpGet: answering({ "https://auth.example.com/api/status": { status: 204 } }) });
+    expect(formatResult(r)).toBe("OK    logto: https://auth.example.com/api/status answered 204");
+  });
+
+  it("502 from Caddy points at Logto's logs", async () => {
+    const r = await checkLogtoStatus(cfg(), { httpGet: answering({ "https://auth.example.com/api/status": { status: 502 } }) });
+    expect(r.status).toBe("FAIL");
+    expect(r.fix).toContain("docker compose logs logto");
+  });
+
+  it("stack down: skipped, not failed", async () => {
+    const r = await checkLogtoStatus(cfg({ DOCTOR_STACK: "down" }), { httpGet: answering({}) });
+    expect(r.status).toBe("SKIP");
+  });
+
+  it("issuer must be https://LOGTO_DOMAIN/oidc", async () => {
+    const url = "https://auth.example.com/oidc/.well-known/openid-configuration";
+    const good = await checkOidcIssuer(cfg(), {
+      httpGet: answering({ [url]: { status: 200, body: JSON.stringify({ issuer: "https://auth.example.com/oidc" }) } }),
+    });
+    expect(good.status).toBe("OK");
+    const bad = await checkOidcIssuer(cfg(), {
+      httpGet: answering({ [url]: { status: 200, body: JSON.stringify({ issuer: "http://localhost:3001/oidc" }) } }),
+    });
+    expect(formatResult(bad)).toMatch(
+      /^FAIL  oidc: issuer is http:\/\/localhost:3001\/oidc, expected https:\/\/auth.example.com\/oidc\n {6}fix: Logto's ENDPOINT/,
+    );
+  });
+
+  it("LOGTO_URL overrides the origin (tests point it at the harness's Caddy port)", async () => {
+    const c = cfg({ LOGTO_URL: "https://auth.stack.test:8443/" });
+    expect(c.logtoUrl).toBe("https://auth.stack.test:8443");
+    const r = await checkOidcIssuer(c, {
+      httpGet: answering({
+        "https://auth.stack.test:8443/oidc/.well-known/openid-configuration": {
+          status: 200,
+          body: '{"issuer":"https://auth.stack.test:8443/oidc"}',
+        },
+      }),
+    });
+    expect(r.status).toBe("OK");
+  });
+});
+
+describe("certificate check", () => {
+  const now = () => new Date("2026-01-01T00:00:00Z");
+  const probe = (c: Partial<PeerCert>): TlsProbe => async () => ({
+    trusted: true,
+    validTo: new Date("2026-03-01T00:00:00Z"),
+    issuer: "R11",
+    matchesHost: true,
+    ...c,
+  });
+  const site = { url: "https://auth.example.com", domain: "auth.example.com" };
+
+  it("trusted, 59 days left: OK with the days", async () => {
+    const r = await checkCertificate(site, cfg(), { tlsProbe: probe({}), now });
+    expect(formatResult(r)).toBe("OK    tls auth.example.com: trusted certificate from R11, 59 days left");
+  });
+  it("under 14 days: WARN", async () => {
+    const r = await checkCertificate(site, cfg(), { tlsProbe: probe({ validTo: new Date("2026-01-10T00:00:00Z") }), now });
+    expect(r.status).toBe("WARN");
+  });
+  it("expired: FAIL", async () => {
+    const r = await checkCertificate(site, cfg(), { tlsProbe: probe({ validTo: new Date("2025-12-01T00:00:00Z") }), now });
+    expect(r.status).toBe("FAIL");
+  });
+  it("untrusted in acme mode: FAIL; internal CA in internal mode: OK", async () => {
+    const untrusted = probe({ trusted: false, trustError: "UNABLE_TO_VERIFY_LEAF_SIGNATURE", issuer: "Caddy Local Authority" });
+    expect((await checkCertificate(site, cfg(), { tlsProbe: untrusted, now })).status).toBe("FAIL");
+    const internal = await checkCertificate(site, cfg({ TLS_MODE: "internal" }), { tlsProbe: untrusted, now });
+    expect(internal.status).toBe("OK");
+    expect(internal.message).toContain("Caddy's internal CA");
+  });
+  it("nothing listening: FAIL naming Caddy's logs", async () => {
+    const r = await checkCertificate(site, cfg(), {
+      tlsProbe: async () => {
+        throw new Error("connect ECONNREFUSED 127.0.0.1:443");
+      },
+      now,
+    });
+    expect(r.status).toBe("FAIL");
+    expect(r.fix).toContain("docker compose logs caddy");
+  });
+});
+
+describe("runDoctor", () => {
+  it("runs the groups in order: wechat, logto, tls (three sites)", async () => {
+    const names: string[] = [];
+    await runDoctor(cfg({ DOCTOR_STACK: "down" }), undefined, { httpGet: answering({}), tlsProbe: probeNever }, (r) =>
+      names.push(r.name),
+    );
+    expect(names).toEqual([
+      "wechat",
+      "wechat-domain",
+      "logto",
+      "oidc",
+      "tls auth.example.com",
+      "tls app.example.com",
+      "tls admin.example.com",
+    ]);
+  });
+});
+
+const probeNever: TlsProbe = async () => {
+  throw new Error("not called");
+};
