@@ -4,7 +4,7 @@
 #   backups/<UTC timestamp>.roles.sql  the cluster's roles (Logto's per-tenant roles; needed to
 #                                      restore into a new PostgreSQL cluster, e.g. a major upgrade)
 # Files are owner-only (umask 077), written under a temporary name and renamed when complete.
-# Keeps the newest BACKUP_RETENTION dumps (.env, default 7; 0 keeps all).
+# Keeps the newest BACKUP_RETENTION dumps (.env, default 7).
 # Options: --name NAME   file name stem instead of the timestamp (upgrade.sh uses it)
 set -eu
 . "$(dirname -- "$0")/lib.sh"
@@ -21,7 +21,7 @@ done
 
 retention=$(env_get BACKUP_RETENTION 7)
 case $retention in
-  '' | *[!0-9]*) die "BACKUP_RETENTION must be a whole number, got '$retention'" "set BACKUP_RETENTION=7 in .env (0 keeps every backup)" ;;
+  '' | *[!0-9]* | 0*) die "BACKUP_RETENTION must be a positive whole number, got '$retention'" "set BACKUP_RETENTION=7 in .env" ;;
 esac
 
 [ -n "$name" ] || name=$(stamp)
@@ -71,11 +71,9 @@ mv -f "$part_dump" "$dump"
 size=$(wc -c <"$dump" | tr -d ' ')
 say "backup: wrote $dump ($size bytes, $entries archive entries) and $(basename -- "$roles")"
 
-if [ "$retention" -gt 0 ]; then
-  # only our own names: <stem>.dump with a UTC timestamp first; newest (by name) first
-  ls -1 "$BACKUP_DIR" | grep -E '^[0-9]{8}T[0-9]{6}Z[A-Za-z0-9._-]*\.dump$' | sort -r |
-    tail -n +"$((retention + 1))" | while IFS= read -r old; do
-      rm -f "$BACKUP_DIR/$old" "$BACKUP_DIR/${old%.dump}.roles.sql"
-      say "backup: removed $old (BACKUP_RETENTION=$retention)"
-    done
-fi
+# only our own names: <stem>.dump with a UTC timestamp first; newest (by name) first
+ls -1 "$BACKUP_DIR" | grep -E '^[0-9]{8}T[0-9]{6}Z[A-Za-z0-9._-]*\.dump$' | sort -r |
+  tail -n +"$((retention + 1))" | while IFS= read -r old; do
+    rm -f "$BACKUP_DIR/$old" "$BACKUP_DIR/${old%.dump}.roles.sql"
+    say "backup: removed $old (BACKUP_RETENTION=$retention)"
+  done

@@ -25,6 +25,7 @@ beforeAll(() => {
   // docker: daemon 27.3.1; nothing else is called when DOCTOR_TS_CMD is set
   writeFileSync(join(bin, "docker"), '#!/bin/sh\n[ "$1" = version ] && echo "${FAKE_DOCKER_VERSION:-27.3.1}"\nexit 0\n');
   writeFileSync(join(bin, "resolve"), '#!/bin/sh\ncase $1 in\n  auth.example.com|app.example.com) echo 203.0.113.7 ;;\n  admin.example.com) echo 198.51.100.1 ;;\nesac\n');
+  writeFileSync(join(bin, "valid"), "exit 0\n");
   for (const f of ["docker", "resolve"]) chmodSync(join(bin, f), 0o755);
   writeFileSync(join(procNet, "tcp6"), tcpHeader);
 });
@@ -38,6 +39,8 @@ const env = (extra: Record<string, string> = {}) => ({
   DOCTOR_RESOLVE: join(bin, "resolve"),
   DOCTOR_HOST_ADDRS: "127.0.0.1 203.0.113.7",
   DOCTOR_TS_CMD: tsChecks,
+  // the real validator has its own test below; here a stand-in that accepts any .env
+  ENV_VALIDATOR: join(bin, "valid"),
   ...extra,
 });
 
@@ -94,6 +97,19 @@ describe("make doctor (scripts/doctor.sh)", () => {
     expect(r.stdout).toContain("FAIL  wechat: WeChat API unreachable at http://127.0.0.1:9");
     expect(r.stdout + r.stderr).not.toContain("do-not-print");
     expect(r.stdout.trim().split("\n").at(-1)).toMatch(/^doctor: \d+ OK, \d+ WARN, 1 FAIL, \d+ SKIP$/);
+    expect(r.code).toBe(1);
+  }, 30_000);
+
+  it(".env checked with make up's validator: each problem a FAIL line with its fix", async () => {
+    writeFileSync(join(work, ".env"), "LOGTO_DOMAIN=auth.example.com\nAPP_DOMAIN=auth.example.com\n", { mode: 0o600 });
+    const r = await runScript("doctor.sh", [], {
+      ...env(),
+      ENV_VALIDATOR: join(scriptsDir, "env", "validate.sh"),
+      COMPOSE: fakeCompose().bin,
+      FAKE_COMPOSE_VERSION: "2.29.7",
+    });
+    expect(r.stdout).toMatch(/^FAIL {2}env: APP_DOMAIN equals LOGTO_DOMAIN \(auth.example.com\)\n {6}fix: give the app its own host name/m);
+    expect(r.stdout).toMatch(/^FAIL {2}env: POSTGRES_PASSWORD is empty\n {6}fix: run `make secrets`/m);
     expect(r.code).toBe(1);
   }, 30_000);
 

@@ -47,26 +47,39 @@ is_local_domain() {
 }
 
 # ---- .env ----------------------------------------------------------------------------------------
+# The validator of make up (scripts/env/validate.sh: ERROR/WARN lines "<problem>. Fix: <fix>").
+: "${ENV_VALIDATOR:=$SCRIPTS_DIR/env/validate.sh}"
 check_env() {
   if [ ! -f "$ENV_FILE" ]; then
-    report FAIL env "$ENV_FILE does not exist" "run make up (it creates .env with generated secrets), or cp .env.example .env"
+    report FAIL env "$ENV_FILE does not exist" "run make up (it creates .env with generated secrets), or cp .env.example .env && make secrets"
     return
   fi
-  perms=$(ls -l "$ENV_FILE" | cut -c5-10)
-  validator=
-  for v in "$STACK_DIR/scripts/env/validate.sh" "$STACK_DIR/scripts/env/check.sh" "$STACK_DIR/scripts/env/check-env.sh"; do
-    [ -f "$v" ] && { validator=$v; break; }
-  done
-  if [ -n "$validator" ]; then
-    # the same rules as make up; the validator names the variable and the fix
-    if out=$(sh "$validator" "$ENV_FILE" 2>&1); then
-      report OK env ".env is valid (the same rules as make up)"
-    else
-      report FAIL env ".env is invalid:" "$(printf '%s' "$out" | tr '\n' ' ' | sed 's/  */ /g')"
-    fi
+  if [ ! -f "$ENV_VALIDATOR" ]; then
+    report SKIP env "no .env validator at $ENV_VALIDATOR"
   else
-    report SKIP env "no .env validator in scripts/env/"
+    out=$(sh "$ENV_VALIDATOR" "$ENV_FILE" 2>&1)
+    rc=$?
+    problems=$(printf '%s\n' "$out" | grep -c -E '^(ERROR|WARN) ')
+    printf '%s\n' "$out" | grep -E '^(ERROR|WARN) ' | while IFS= read -r line; do
+      level=FAIL
+      case $line in WARN*) level=WARN ;; esac
+      text=$(printf '%s' "$line" | sed -E 's/^(ERROR|WARN) +//')
+      case $text in
+        *". Fix: "*) printf '%s\t%s\t%s\n' "$level" "${text%%. Fix: *}" "${text#*. Fix: }" ;;
+        *) printf '%s\t%s\t\n' "$level" "$text" ;;
+      esac
+    done >"$ENV_FILE.doctor.$$"
+    while IFS="$(printf '\t')" read -r level msg fix; do
+      report "$level" env "$msg" "$fix"
+    done <"$ENV_FILE.doctor.$$"
+    rm -f "$ENV_FILE.doctor.$$"
+    if [ "$rc" -ne 0 ] && [ "$problems" -eq 0 ]; then
+      report FAIL env ".env is invalid: $(printf '%s' "$out" | tr '\n' ' ')" "make check-env"
+    elif [ "$rc" -eq 0 ]; then
+      report OK env ".env is valid (the same rules as make up)"
+    fi
   fi
+  perms=$(ls -l "$ENV_FILE" | cut -c5-10)
   if [ "$perms" != "------" ]; then
     report WARN env-perms ".env is readable by other users (it holds secrets)" "chmod 600 .env"
   fi
@@ -165,6 +178,9 @@ check_dns() {
   for var in LOGTO_DOMAIN APP_DOMAIN ADMIN_DOMAIN; do
     domain=$(env_get "$var")
     case $var in LOGTO_DOMAIN) : "${domain:=auth.localhost}" ;; APP_DOMAIN) : "${domain:=app.localhost}" ;; ADMIN_DOMAIN) : "${domain:=admin.localhost}" ;; esac
+    case $domain in
+      *[!A-Za-z0-9.-]*) report SKIP "dns $var" "$var=$domain is not a host name (see the env lines above)"; continue ;;
+    esac
     if is_local_domain "$domain"; then
       if [ "$tls_mode" = acme ]; then
         report FAIL "dns $domain" "$var is a local name but TLS_MODE=acme" "set $var to a public host name, or TLS_MODE=internal"

@@ -10,6 +10,7 @@
 #   PG_SUPERUSER  the database superuser (default: postgres, the official image's POSTGRES_USER)
 #   LOGTO_DB    Logto's database name (default: logto, from DB_URL in compose.yaml)
 
+SCRIPTS_DIR=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
 if [ -z "${STACK_DIR:-}" ]; then
   STACK_DIR=$(CDPATH='' cd -- "$(dirname -- "$0")/.." && pwd)
 fi
