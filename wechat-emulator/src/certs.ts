@@ -87,16 +87,25 @@ export const generateCertificate = (now = new Date()): { caCert: string; cert: s
   return { caCert: forge.pki.certificateToPem(ca), cert: forge.pki.certificateToPem(leaf), key: leafKeys.pem };
 };
 
+const pemBlocks = (pem: string): string[] => pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\r?\n?/g) ?? [];
+
 /**
  * Uses the certificate and key files when both exist. When both are missing, generates a CA and a
- * leaf, writes the leaf and its key there and the CA to `caFile` (for NODE_EXTRA_CA_CERTS).
- * The CA's private key is never written: a new CA comes with new files.
+ * leaf, writes the leaf (followed by the CA, as a chain) and its key there and the CA to `caFile`
+ * (for NODE_EXTRA_CA_CERTS). The CA's private key is never written: a new CA comes with new files.
+ * A generated chain whose CA file was lost (another volume) gets its CA file back.
  */
 export const ensureCertificate = async (files: CertificateFiles, log: (line: string) => void): Promise<Certificate> => {
   const haveCert = existsSync(files.certFile);
   const haveKey = existsSync(files.keyFile);
   if (haveCert && haveKey) {
-    return { cert: await readFile(files.certFile, "utf8"), key: await readFile(files.keyFile, "utf8"), generated: false };
+    const cert = await readFile(files.certFile, "utf8");
+    const chainCa = pemBlocks(cert)[1];
+    if (chainCa && !existsSync(files.caFile)) {
+      await writeAtomic(files.caFile, chainCa, 0o644);
+      log(`wrote the CA of ${files.certFile} to ${files.caFile}`);
+    }
+    return { cert, key: await readFile(files.keyFile, "utf8"), generated: false };
   }
   if (haveCert !== haveKey) {
     throw new Error(
@@ -106,7 +115,7 @@ export const ensureCertificate = async (files: CertificateFiles, log: (line: str
   const { caCert, cert, key } = generateCertificate();
   await writeAtomic(files.caFile, caCert, 0o644);
   await writeAtomic(files.keyFile, key, 0o600);
-  await writeAtomic(files.certFile, cert, 0o644);
+  await writeAtomic(files.certFile, `${cert}${caCert}`, 0o644);
   log(`generated a test CA (${files.caFile}) and a certificate for ${[...certificateHosts, ...certificateIps].join(", ")}`);
-  return { cert, key, generated: true };
+  return { cert: `${cert}${caCert}`, key, generated: true };
 };

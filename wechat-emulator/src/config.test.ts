@@ -91,6 +91,20 @@ describe("certificates", () => {
     expect(second).toEqual({ cert: first.cert, key: first.key, generated: false });
   });
 
+  it("the certificate file holds the chain (leaf, CA); a lost CA file is written again from it", async () => {
+    const dir = await tempDir();
+    const files = { certFile: join(dir, "emulator.crt"), keyFile: join(dir, "emulator.key"), caFile: join(dir, "ca", "ca.crt") };
+    await ensureCertificate(files, () => {});
+    const ca = await readFile(files.caFile, "utf8");
+    const chain = await readFile(files.certFile, "utf8");
+    expect(chain.endsWith(ca)).toBe(true);
+    expect(new X509Certificate(chain).checkHost("api.weixin.qq.com")).toBe("api.weixin.qq.com");
+    await rm(files.caFile);
+    const again = await ensureCertificate(files, () => {});
+    expect(again.generated).toBe(false);
+    expect(await readFile(files.caFile, "utf8")).toBe(ca);
+  });
+
   it("refuses when only one of certificate and key exists", async () => {
     const dir = await tempDir();
     await writeFile(join(dir, "emulator.crt"), "x");

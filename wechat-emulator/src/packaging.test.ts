@@ -1,0 +1,124 @@
+/** The image and the Compose overlay agree with the code: versions, paths, names, credentials. */
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+import { describe, expect, it } from "vitest";
+
+import { envGuard } from "./config.js";
+import { defaultApp } from "./users.js";
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+const dockerfile = readFileSync(here("../Dockerfile"), "utf8");
+const packageJson = JSON.parse(readFileSync(here("../package.json"), "utf8")) as { dependencies: Record<string, string> };
+
+const composeBinary = (() => {
+  try {
+    execFileSync("docker", ["compose", "version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe("Dockerfile", () => {
+  it("pins node:22 alpine exactly in every stage", () => {
+    const froms = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((match) => match[1]);
+    expect(froms.length).toBeGreaterThanOrEqual(2);
+    for (const image of froms) expect(image).toMatch(/^node:22\.\d+\.\d+-alpine3\.\d+$/);
+  });
+
+  it("installs exactly package.json's runtime versions", () => {
+    for (const [name, version] of Object.entries(packageJson.dependencies)) {
+      expect(version).toMatch(/^\d+\.\d+\.\d+$/);
+      expect(dockerfile).toContain(` ${name}@${version}`);
+      expect(dockerfile).toContain(`COPY --from=build /build/node_modules/${name} `);
+    }
+  });
+
+  it("runs as the non-root node user and sets only variables the emulator reads", () => {
+    expect(dockerfile).toMatch(/^USER node$/m);
+    const names = [...dockerfile.matchAll(/\b(WECHAT_EMULATOR_[A-Z_]+)=/g)].map((match) => match[1]);
+    expect(names.length).toBeGreaterThan(0);
+    for (const name of names) expect(Object.keys(envGuard.shape)).toContain(name);
+  });
+});
+
+describe.runIf(composeBinary)("compose.sandbox.yaml over compose.yaml (docker compose config)", () => {
+  type Service = {
+    environment?: Record<string, string>;
+    volumes?: Array<{ source?: string; target: string; read_only?: boolean }>;
+    depends_on?: Record<string, { condition: string }>;
+    networks?: Record<string, { aliases?: string[] } | null>;
+    healthcheck?: { test: string[] };
+    sysctls?: Record<string, string>;
+  };
+  const config = () => {
+    const json = execFileSync(
+      "docker",
+      ["compose", "-f", here("../../compose.yaml"), "-f", here("../../compose.sandbox.yaml"), "config", "--format", "json"],
+      {
+        encoding: "utf8",
+        env: {
+          PATH: process.env.PATH,
+          POSTGRES_PASSWORD: "test-password-123456",
+          AUTH_SECRET: "test-auth-secret",
+          LOGTO_ADMIN_PASSWORD: "test-admin-password",
+          LOGTO_DOMAIN: "auth.sandbox.test",
+          APP_DOMAIN: "app.sandbox.test",
+          ADMIN_DOMAIN: "admin.sandbox.test",
+          WECHAT_APP_ID: "wxffffffffffffffff",
+          WECHAT_APP_SECRET: "real-secret",
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      }
+    );
+    return (JSON.parse(json) as { services: Record<string, Service> }).services;
+  };
+  const dockerfileEnv = (name: string) => new RegExp(`${name}=(\\S+)`).exec(dockerfile)?.[1];
+
+  it("the emulator answers for both WeChat hosts, on 443, with a healthcheck on the control port", () => {
+    const emulator = config()["wechat-emulator"];
+    expect(emulator?.networks?.default?.aliases?.sort()).toEqual(["api.weixin.qq.com", "open.weixin.qq.com"]);
+    expect(dockerfileEnv("WECHAT_EMULATOR_PORT")).toBe("443");
+    expect(emulator?.sysctls).toEqual({ "net.ipv4.ip_unprivileged_port_start": "0" });
+    expect(emulator?.healthcheck?.test.join(" ")).toContain(`http://127.0.0.1:${dockerfileEnv("WECHAT_EMULATOR_CONTROL_PORT")}/healthz`);
+    expect(emulator?.environment?.WECHAT_EMULATOR_CALLBACK_DOMAIN).toBe("auth.sandbox.test");
+  });
+
+  it("Logto trusts the emulator's CA file and waits for the emulator to be healthy", () => {
+    const services = config();
+    const caFile = dockerfileEnv("WECHAT_EMULATOR_CA_FILE") ?? "";
+    const caDir = caFile.slice(0, caFile.lastIndexOf("/"));
+    const caVolume = services["wechat-emulator"]?.volumes?.find((volume) => volume.target === caDir)?.source;
+    expect(caVolume).toBeDefined();
+    const logto = services.logto;
+    const mount = logto?.volumes?.find((volume) => volume.source === caVolume);
+    expect(mount?.read_only).toBe(true);
+    expect(logto?.environment?.NODE_EXTRA_CA_CERTS).toBe(`${mount?.target}/ca.crt`);
+    expect(logto?.depends_on?.["wechat-emulator"]?.condition).toBe("service_healthy");
+    expect(logto?.depends_on?.postgres?.condition).toBe("service_healthy"); // the base file's still there
+    // The CA volume holds nothing else: the emulator's private key stays in its own volume.
+    expect(dockerfileEnv("WECHAT_EMULATOR_KEY_FILE")?.startsWith(`${caDir}/`)).toBe(false);
+  });
+
+  it("the seed configures the connector with the emulator's app, whatever .env says", () => {
+    const seed = config().seed;
+    expect(seed?.environment).toMatchObject({
+      WECHAT_APP_ID: defaultApp.appid,
+      WECHAT_APP_SECRET: defaultApp.secret,
+      WECHAT_SCOPE: "snsapi_login",
+    });
+  });
+
+  it("Caddy serves the QR page for browsers and trusts the same CA", () => {
+    const caddy = config().caddy;
+    const caddyfile = readFileSync(here("../caddy/Caddyfile"), "utf8");
+    const trusted = /tls_trusted_ca_certs (\S+)/.exec(caddyfile)?.[1] ?? "";
+    const mount = caddy?.volumes?.find((volume) => trusted.startsWith(`${volume.target}/`));
+    expect(mount?.source).toBe(config()["wechat-emulator"]?.volumes?.find((volume) => volume.target === "/ca")?.source);
+    expect(caddyfile).toMatch(/^open\.weixin\.qq\.com \{/m);
+    expect(caddyfile).toContain("import /etc/caddy/Caddyfile");
+    expect(caddy?.depends_on?.["wechat-emulator"]?.condition).toBe("service_healthy");
+  });
+});
