@@ -3,7 +3,7 @@
  * chosen per request from the public URL like Logto's getTenantId. Same environment as the
  * Logto image: DB_URL, ENDPOINT, ADMIN_ENDPOINT, PORT, ADMIN_PORT, TRUST_PROXY_HEADER.
  *
- * Run on Node 22 (type stripping): `node tests/logto-standin/src/main.ts`.
+ * Run on Node 22 (type stripping): `node tests/logto-standin/src/index.ts` (this module only exports).
  * The database must have been made by `logto db seed` (see ./seed-db.ts).
  */
 import crypto from "node:crypto";
@@ -198,20 +198,3 @@ export const start = async (config: Config = configFromEnv()) => {
     },
   };
 };
-
-const isMain = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
-if (isMain) {
-  start().then(
-    (instance) => {
-      const stop = () => {
-        void instance.close().then(() => process.exit(0));
-      };
-      process.once("SIGTERM", stop);
-      process.once("SIGINT", stop);
-    },
-    (error: unknown) => {
-      console.error("[logto-standin] failed to start:", error);
-      process.exit(1);
-    },
-  );
-}
