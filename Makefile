@@ -52,3 +52,13 @@ check-env:
 .PHONY: test
 test:
 	npm test
+
+# Start the stack with the WeChat emulator instead of WeChat (testing only: wechat-emulator/README.md).
+.PHONY: up-sandbox
+up-sandbox:
+	@COMPOSE_FILE=compose.yaml:compose.sandbox.yaml sh scripts/env/up.sh
+
+# Stop the stack started by `make up-sandbox` (volumes are kept).
+.PHONY: down-sandbox
+down-sandbox:
+	COMPOSE_FILE=compose.yaml:compose.sandbox.yaml $(COMPOSE) down
