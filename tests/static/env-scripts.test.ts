@@ -1,0 +1,260 @@
+// scripts/env: the secret generator, the .env validation and the `make up` flow, run with dash
+// (Debian's /bin/sh, a strict POSIX shell) as a user on a VPS would run them.
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { FILLED_SECRETS, parseEnv, REPO, run, scratchDir, scratchStack, VPS_ENV } from "./util.js";
+
+const SH = "dash";
+const script = (name: string) => join(REPO, "scripts/env", name);
+
+function generate(dir: string, envFile?: string) {
+  return run(SH, [script("generate-secrets.sh"), ...(envFile ? [envFile] : [])], { env: { STACK_DIR: dir } });
+}
+function validate(overrides: Record<string, string | undefined>, extraEnv: Record<string, string> = {}) {
+  const { dir, envFile } = scratchStack({ ...FILLED_SECRETS, ...overrides });
+  return run(SH, [script("validate.sh"), envFile], { env: { STACK_DIR: dir, ...extraEnv } });
+}
+
+describe("generate-secrets.sh (make secrets)", () => {
+  it("creates .env from .env.example with three random secrets, owner-only, printing no secret", () => {
+    const { dir, envFile } = scratchStack();
+    const r = generate(dir);
+    expect(r.code, r.stderr).toBe(0);
+    const env = parseEnv(readFileSync(envFile, "utf8"));
+    expect(env.POSTGRES_PASSWORD).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect(env.AUTH_SECRET).toMatch(/^[A-Za-z0-9]{48}$/);
+    expect(env.LOGTO_ADMIN_PASSWORD).toMatch(/^[A-Za-z0-9]{24}$/);
+    expect(statSync(envFile).mode & 0o777).toBe(0o600);
+    for (const v of [env.POSTGRES_PASSWORD!, env.AUTH_SECRET!, env.LOGTO_ADMIN_PASSWORD!]) expect(r.stdout + r.stderr).not.toContain(v);
+    // everything else is .env.example unchanged
+    const example = parseEnv(readFileSync(join(REPO, ".env.example"), "utf8"));
+    expect({ ...env, ...FILLED_SECRETS }).toEqual({ ...example, ...FILLED_SECRETS });
+    expect(readdirSync(dir).filter((f) => f.endsWith(".bak"))).toEqual([]);
+  });
+
+  it("two runs give different secrets", () => {
+    const a = scratchStack();
+    const b = scratchStack();
+    generate(a.dir);
+    generate(b.dir);
+    expect(parseEnv(readFileSync(a.envFile, "utf8")).AUTH_SECRET).not.toBe(parseEnv(readFileSync(b.envFile, "utf8")).AUTH_SECRET);
+  });
+
+  it("a second run changes nothing and writes no backup", () => {
+    const { dir, envFile } = scratchStack();
+    generate(dir);
+    const before = readFileSync(envFile, "utf8");
+    const r = generate(dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("nothing changed");
+    expect(readFileSync(envFile, "utf8")).toBe(before);
+    expect(readdirSync(dir).filter((f) => f.endsWith(".bak"))).toEqual([]);
+  });
+
+  it("fills only empty secrets, keeps set ones and other edits, and keeps a backup of the previous file", () => {
+    const { dir, envFile } = scratchStack({ POSTGRES_PASSWORD: "KeepThisPostgresPassword1", AUTH_SECRET: '""', LOGTO_DOMAIN: "auth.example.cn" });
+    writeFileSync(envFile, readFileSync(envFile, "utf8").replace(/^LOGTO_ADMIN_PASSWORD=.*\n/m, "") + "# my note\nICP_LICENSE=x"); // no final newline
+    const before = readFileSync(envFile, "utf8");
+    const r = generate(dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/kept POSTGRES_PASSWORD/);
+    expect(r.stdout).toMatch(/generated AUTH_SECRET/);
+    expect(r.stdout).toMatch(/generated LOGTO_ADMIN_PASSWORD/);
+    const env = parseEnv(readFileSync(envFile, "utf8"));
+    expect(env.POSTGRES_PASSWORD).toBe("KeepThisPostgresPassword1");
+    expect(env.AUTH_SECRET).toMatch(/^[A-Za-z0-9]{48}$/);
+    expect(env.LOGTO_ADMIN_PASSWORD).toMatch(/^[A-Za-z0-9]{24}$/); // was absent: appended
+    expect(env.LOGTO_DOMAIN).toBe("auth.example.cn");
+    expect(env.ICP_LICENSE).toBe("x");
+    expect(readFileSync(envFile, "utf8")).toContain("# my note\n");
+    const backups = readdirSync(dir).filter((f) => /^\.env\.\d{8}T\d{6}Z\.bak$/.test(f));
+    expect(backups).toHaveLength(1);
+    expect(readFileSync(join(dir, backups[0]!), "utf8")).toBe(before);
+    expect(statSync(join(dir, backups[0]!)).mode & 0o777).toBe(0o600);
+  });
+
+  it("without .env and without .env.example it says what is missing", () => {
+    const dir = scratchDir("empty-");
+    const r = generate(dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(".env.example");
+  });
+});
+
+describe("validate.sh (what `make up` checks before starting anything)", () => {
+  it("accepts the no-edit default and a full VPS configuration", () => {
+    for (const env of [{}, VPS_ENV]) {
+      const r = validate(env);
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toMatch(/valid \(0 warning/);
+      expect(r.code).toBe(0);
+    }
+  });
+
+  // [what, overrides, the variable the message must name, a word of the fix]
+  const bad: Array<[string, Record<string, string | undefined>, string, RegExp]> = [
+    ["a domain with a scheme", { LOGTO_DOMAIN: "https://auth.example.cn" }, "LOGTO_DOMAIN", /scheme.*LOGTO_DOMAIN=auth\.example\.cn/],
+    ["a domain with a path", { APP_DOMAIN: "www.example.cn/app" }, "APP_DOMAIN", /path.*APP_DOMAIN=www\.example\.cn/],
+    ["a domain with a port", { ADMIN_DOMAIN: "console.example.cn:8443" }, "ADMIN_DOMAIN", /port.*ADMIN_DOMAIN=console\.example\.cn/],
+    ["a domain in upper case", { LOGTO_DOMAIN: "Auth.Example.cn" }, "LOGTO_DOMAIN", /LOGTO_DOMAIN=auth\.example\.cn/],
+    ["an invalid host name", { APP_DOMAIN: "my_app.example.cn" }, "APP_DOMAIN", /not a valid host name/],
+    ["an empty domain", { LOGTO_DOMAIN: "" }, "LOGTO_DOMAIN", /is empty/],
+    ["APP_DOMAIN == LOGTO_DOMAIN", { APP_DOMAIN: "auth.localhost" }, "APP_DOMAIN equals LOGTO_DOMAIN", /own host name/],
+    ["ADMIN_DOMAIN == LOGTO_DOMAIN", { ADMIN_DOMAIN: "auth.localhost" }, "ADMIN_DOMAIN equals LOGTO_DOMAIN", /refuses one origin/],
+    ["ADMIN_DOMAIN == APP_DOMAIN", { ADMIN_DOMAIN: "app.localhost" }, "ADMIN_DOMAIN equals APP_DOMAIN", /own host name/],
+    ["a missing POSTGRES_PASSWORD", { POSTGRES_PASSWORD: "" }, "POSTGRES_PASSWORD", /make secrets/],
+    ["a missing AUTH_SECRET", { AUTH_SECRET: undefined }, "AUTH_SECRET", /make secrets/],
+    ["a missing LOGTO_ADMIN_PASSWORD", { LOGTO_ADMIN_PASSWORD: '""' }, "LOGTO_ADMIN_PASSWORD", /make secrets/],
+    ["a short AUTH_SECRET", { AUTH_SECRET: "short" }, "AUTH_SECRET", /at least 32/],
+    ["a POSTGRES_PASSWORD that breaks DB_URL", { POSTGRES_PASSWORD: "p@ss/word:1234567890" }, "POSTGRES_PASSWORD", /DB_URL/],
+    ["a value with $", { LOGTO_ADMIN_PASSWORD: "pa$word12" }, "LOGTO_ADMIN_PASSWORD", /\$\$/],
+    ["an unknown TLS_MODE", { TLS_MODE: "letsencrypt" }, "TLS_MODE", /internal.*acme/],
+    ["acme for .localhost names", { TLS_MODE: "acme" }, "LOGTO_DOMAIN", /not a public name/],
+    ["an invalid ACME e-mail", { ACME_EMAIL: "ops-at-example.cn" }, "ACME_EMAIL", /valid e-mail/],
+    ["an ACME e-mail Let's Encrypt refuses", { ACME_EMAIL: "me@example.com" }, "ACME_EMAIL", /refuses/],
+    ["a comma-separated allowlist", { ADMIN_ALLOW_FROM: "10.0.0.0/8,192.168.0.0/16" }, "ADMIN_ALLOW_FROM", /spaces/],
+    ["an allowlist entry that is not a range", { ADMIN_ALLOW_FROM: "office" }, "ADMIN_ALLOW_FROM", /CIDR/],
+    ["LOGTO_VERSION=latest", { LOGTO_VERSION: "latest" }, "LOGTO_VERSION", /1\.42\.0/],
+    ["an invalid admin username", { LOGTO_ADMIN_USERNAME: "9admin" }, "LOGTO_ADMIN_USERNAME", /letters, digits/],
+    ["an unknown sign-in method", { SIGN_IN_METHODS: "wechat,sms" }, "SIGN_IN_METHODS", /wechat and password/],
+    ["a malformed WeChat AppID", { WECHAT_APP_ID: "123456", WECHAT_APP_SECRET: "s" }, "WECHAT_APP_ID", /wx followed by 16 hex/],
+    ["a WeChat AppID without secret", { WECHAT_APP_ID: "wx0123456789abcdef" }, "WECHAT_APP_SECRET", /AppSecret/],
+    ["a WeChat secret without AppID", { WECHAT_APP_SECRET: "0123" }, "WECHAT_APP_ID", /empty both/],
+    ["a WeChat scope websites cannot use", { WECHAT_SCOPE: "snsapi_userinfo" }, "WECHAT_SCOPE", /snsapi_login/],
+    ["a client id without secret", { AUTH_LOGTO_ID: "abc" }, "AUTH_LOGTO_SECRET", /both/],
+    ["BACKUP_RETENTION=0", { BACKUP_RETENTION: "0" }, "BACKUP_RETENTION", /positive integer/],
+  ];
+  it.each(bad)("refuses %s, naming the variable and the fix", (_what, overrides, name, fix) => {
+    const r = validate(overrides);
+    expect(r.code).toBe(2);
+    const line = r.stderr.split("\n").find((l) => l.startsWith("ERROR") && l.includes(name));
+    expect(line, `no ERROR line naming ${name} in:\n${r.stderr}`).toBeDefined();
+    expect(line).toMatch(/Fix:/);
+    expect(line).toMatch(fix);
+    expect(r.stderr).toMatch(/Nothing was started/);
+  });
+
+  it("reports every problem at once", () => {
+    const r = validate({ LOGTO_DOMAIN: "https://a.example.cn", TLS_MODE: "x", AUTH_SECRET: "" });
+    expect(r.stderr.split("\n").filter((l) => l.startsWith("ERROR"))).toHaveLength(3);
+    expect(r.stderr).toContain("3 error(s)");
+  });
+
+  it("warns (without failing) about unknown names, internal TLS on public names, and shell overrides", () => {
+    const r = validate({ LOGTO_DOMIAN: "x", LOGTO_DOMAIN: "auth.example.cn", APP_DOMAIN: "www.example.cn", ADMIN_DOMAIN: "console.example.cn" }, { APP_DOMAIN: "other.example.cn" });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/WARN +LOGTO_DOMIAN is not a variable of \.env\.example/);
+    expect(r.stderr).toMatch(/WARN +TLS_MODE=internal with LOGTO_DOMAIN=auth\.example\.cn.*TLS_MODE=acme/);
+    expect(r.stderr).toMatch(/WARN +APP_DOMAIN is set in your shell and overrides/);
+  });
+
+  it("accepts $$ (Compose's literal $) and single-quoted values", () => {
+    expect(validate({ LOGTO_ADMIN_PASSWORD: "pa$$word12" }).code).toBe(0);
+    expect(validate({ LOGTO_ADMIN_PASSWORD: "'pa$word12'" }).code).toBe(0);
+  });
+
+  it("says how to create a missing .env", () => {
+    const r = run(SH, [script("validate.sh"), "/nonexistent/.env"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/make up/);
+  });
+});
+
+describe("up.sh (make up)", () => {
+  // A stand-in `docker` that records its arguments: proves what `make up` starts, and when it does not.
+  function fakeDocker(opts: { composeVersion?: boolean; upFails?: boolean } = {}) {
+    const bin = scratchDir("bin-");
+    const calls = join(bin, "calls.log");
+    writeFileSync(
+      join(bin, "docker"),
+      `#!/bin/sh
+echo "$*" >> "${calls}"
+case "$*" in
+"compose version") ${opts.composeVersion === false ? 'echo "docker: unknown command: docker compose" >&2; exit 1' : 'echo "Docker Compose version v2.26.1"'} ;;
+"compose up"*) ${opts.upFails ? "exit 1" : "exit 0"} ;;
+esac
+`,
+    );
+    chmodSync(join(bin, "docker"), 0o755);
+    return { path: `${bin}:${process.env.PATH}`, calls: () => (existsSync(calls) ? readFileSync(calls, "utf8").trim().split("\n") : []) };
+  }
+  function up(dir: string, docker: ReturnType<typeof fakeDocker>) {
+    return run(SH, [script("up.sh")], { env: { STACK_DIR: dir, PATH: docker.path } });
+  }
+
+  it("first run on a fresh clone: creates .env with secrets, starts with --wait, prints URLs and where the admin password is", () => {
+    const { dir, envFile } = scratchStack();
+    const docker = fakeDocker();
+    const r = up(dir, docker);
+    expect(r.code, r.stderr).toBe(0);
+    expect(parseEnv(readFileSync(envFile, "utf8")).AUTH_SECRET).toMatch(/^[A-Za-z0-9]{48}$/);
+    expect(docker.calls()).toEqual(["compose version", "compose up -d --build --wait"]);
+    expect(r.stdout).toContain("https://app.localhost");
+    expect(r.stdout).toContain("https://auth.localhost/oidc");
+    expect(r.stdout).toContain("https://admin.localhost/console");
+    expect(r.stdout).toMatch(/password: +LOGTO_ADMIN_PASSWORD in .*\.env/);
+    expect(r.stdout).not.toContain(parseEnv(readFileSync(envFile, "utf8")).LOGTO_ADMIN_PASSWORD!);
+    expect(r.stdout).toContain("root.crt"); // internal TLS: how to trust Caddy's root
+  });
+
+  it("an invalid .env stops before anything starts, naming the variable", () => {
+    const { dir } = scratchStack({ ...FILLED_SECRETS, ADMIN_DOMAIN: "auth.localhost" });
+    const docker = fakeDocker();
+    const r = up(dir, docker);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("ADMIN_DOMAIN equals LOGTO_DOMAIN");
+    expect(docker.calls()).toEqual(["compose version"]);
+  });
+
+  it("an existing .env with an empty secret is not silently refilled: it stops and names `make secrets`", () => {
+    const { dir } = scratchStack({ ...FILLED_SECRETS, POSTGRES_PASSWORD: "" });
+    const docker = fakeDocker();
+    const r = up(dir, docker);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/POSTGRES_PASSWORD is empty.*make secrets/);
+    expect(docker.calls()).not.toContain("compose up -d --build --wait");
+  });
+
+  it("without Compose v2 it says what to install and starts nothing", () => {
+    const { dir, envFile } = scratchStack();
+    const docker = fakeDocker({ composeVersion: false });
+    const r = up(dir, docker);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Compose v2/);
+    expect(existsSync(envFile)).toBe(false);
+  });
+
+  it("a stack that does not become healthy: exit 1 with where to look", () => {
+    const { dir } = scratchStack(FILLED_SECRETS);
+    const r = up(dir, fakeDocker({ upFails: true }));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("docker compose logs --tail=100 seed");
+  });
+
+  it("on a VPS it reminds the WeChat callback domain and does not talk about Caddy's local root", () => {
+    const { dir } = scratchStack(VPS_ENV);
+    const r = up(dir, fakeDocker());
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/authorization callback domain.*auth\.example\.cn/);
+    expect(r.stdout).not.toContain("root.crt");
+  });
+});
+
+describe("Makefile", () => {
+  it("`make` alone prints the help with every target of the issue", () => {
+    const r = run("make", ["--no-print-directory"]);
+    expect(r.code, r.stderr).toBe(0);
+    for (const t of ["up", "down", "logs", "ps", "seed", "test", "secrets", "check-env"]) {
+      expect(r.stdout).toMatch(new RegExp(`^  ${t} +\\S`, "m"));
+    }
+  });
+
+  it("every target's recipe is one line", () => {
+    const lines = readFileSync(join(REPO, "Makefile"), "utf8").split("\n");
+    lines.forEach((l, i) => {
+      if (l.startsWith("\t")) expect(lines[i + 1]?.startsWith("\t"), `Makefile:${i + 2} continues a recipe`).toBe(false);
+    });
+  });
+});
+
