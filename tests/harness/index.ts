@@ -19,3 +19,5 @@ export {
   type HttpResponse,
 } from "./processes.js";
 export { repoRoot, testsDir, artifactsDir } from "./paths.js";
+export { startEmulator, emulatorControl, WECHAT_HOSTS, type Emulator, type EmulatorFault, type EmulatorEndpoint, type StartEmulatorOptions } from "./emulator.js";
+export { startCaddy, type Caddy, type StartCaddyOptions } from "./caddy.js";

@@ -1,0 +1,118 @@
+// Debian's Caddy running the project's own caddy/Caddyfile in internal-TLS mode, bound to one
+// loopback address (127.0.0.1: the emulator needs 127.0.0.2:443) on free ports. The Caddyfile reads
+// everything from env (see its header); storage follows XDG_DATA_HOME, here a temp dir per run.
+import { copyFileSync, existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { baseEnv } from "./node22.js";
+import { repoRoot } from "./paths.js";
+import { freePort } from "./ports.js";
+import { httpRequest, makeTempDir, removeTempDir, ServiceError, sleep, startProcess, type ServiceProcess } from "./processes.js";
+
+export const CADDY_BIN = process.env.HARNESS_CADDY_BIN ?? "/usr/bin/caddy";
+
+export interface StartCaddyOptions {
+  logtoDomain: string;
+  appDomain: string;
+  adminDomain: string;
+  /** host:port of each upstream, e.g. 127.0.0.1:41234. */
+  logtoUpstream: string;
+  adminUpstream: string;
+  appUpstream: string;
+  /** Fixed HTTPS port (default: HARNESS_HTTPS_PORT or a free one). */
+  httpsPort?: number;
+  bind?: string;
+  caddyfile?: string;
+  env?: Record<string, string>;
+  logDir?: string;
+  timeoutMs?: number;
+}
+
+export interface Caddy {
+  bind: string;
+  httpsPort: number;
+  httpPort: number;
+  /** Caddy's local root (PEM), copied out of its storage (where only root can read it). */
+  caFile: string;
+  adminUrl: string;
+  startMs: number;
+  process: ServiceProcess;
+  logTail(lines?: number): string;
+  stop(): Promise<void>;
+}
+
+export async function startCaddy(o: StartCaddyOptions): Promise<Caddy> {
+  const bind = o.bind ?? "127.0.0.1";
+  const dir = makeTempDir("caddy");
+  const httpsPort = o.httpsPort ?? (process.env.HARNESS_HTTPS_PORT ? Number(process.env.HARNESS_HTTPS_PORT) : await freePort(bind));
+  const httpPort = await freePort(bind);
+  const adminPort = await freePort();
+  const caddyfile = o.caddyfile ?? join(repoRoot, "caddy", "Caddyfile");
+  if (!existsSync(caddyfile)) throw new Error(`Caddyfile not found at ${caddyfile}`);
+  const env = baseEnv({
+    ...o.env,
+    XDG_DATA_HOME: join(dir, "data"),
+    XDG_CONFIG_HOME: join(dir, "config"),
+    HOME: dir,
+    LOGTO_DOMAIN: o.logtoDomain,
+    APP_DOMAIN: o.appDomain,
+    ADMIN_DOMAIN: o.adminDomain,
+    LOGTO_UPSTREAM: o.logtoUpstream,
+    ADMIN_UPSTREAM: o.adminUpstream,
+    APP_UPSTREAM: o.appUpstream,
+    TLS_MODE: "internal",
+    CADDY_BIND: bind,
+    CADDY_HTTP_PORT: String(httpPort),
+    CADDY_HTTPS_PORT: String(httpsPort),
+    CADDY_ADMIN: `127.0.0.1:${adminPort}`,
+  });
+  const started = Date.now();
+  const child: ServiceProcess = startProcess({
+    name: "caddy",
+    command: CADDY_BIN,
+    args: ["run", "--config", caddyfile, "--adapter", "caddyfile"],
+    cwd: dir,
+    env,
+    logFile: o.logDir ? join(o.logDir, "caddy.log") : undefined,
+  });
+  const rootFile = join(dir, "data", "caddy", "pki", "authorities", "local", "root.crt");
+  const caFile = join(dir, "caddy-root.crt");
+  try {
+    // Ready when the root exists and a TLS handshake for the Logto host verifies against it
+    // (any HTTP status: the upstreams may not be up yet).
+    const deadline = Date.now() + (o.timeoutMs ?? 30_000);
+    let last = "root certificate not written yet";
+    for (;;) {
+      const exit = child.exitInfo();
+      if (exit) throw new ServiceError("caddy", `exited (code ${exit.code}, signal ${exit.signal}) during start-up`, child.logTail());
+      if (existsSync(rootFile)) {
+        try {
+          await httpRequest(`https://${o.logtoDomain}:${httpsPort}/`, { ca: readFileSync(rootFile, "utf8"), hosts: { [o.logtoDomain]: bind }, timeoutMs: 3000 });
+          break;
+        } catch (error) {
+          last = (error as Error).message;
+        }
+      }
+      if (Date.now() > deadline) throw new ServiceError("caddy", `no verified TLS on ${bind}:${httpsPort} within ${o.timeoutMs ?? 30_000} ms (last: ${last})`, child.logTail());
+      await sleep(150);
+    }
+    copyFileSync(rootFile, caFile);
+  } catch (error) {
+    await child.stop();
+    removeTempDir(dir);
+    throw error;
+  }
+  return {
+    bind,
+    httpsPort,
+    httpPort,
+    caFile,
+    adminUrl: `http://127.0.0.1:${adminPort}`,
+    startMs: Date.now() - started,
+    process: child,
+    logTail: (n) => child.logTail(n),
+    async stop() {
+      await child.stop();
+      removeTempDir(dir);
+    },
+  };
+}
