@@ -223,11 +223,13 @@ describe("make backup / make restore", () => {
     expect(dumps).toEqual(["20200102T000000Z.dump", "20200103T000000Z.dump", dumpFile.split("/").at(-1)]);
     expect(existsSync(join(work, "backups", "20200101T000000Z.roles.sql"))).toBe(false);
 
+    const failingDump = join(work, "failing-pg-dump");
+    writeFileSync(failingDump, "#!/bin/sh\nprintf partial\nexit 1\n", { mode: 0o755 });
     const failing = await runScript("backup.sh", ["--name", "20300101T000000Z"], {
       STACK_DIR: work,
       COMPOSE: fakeCompose().bin,
       ...clientEnv(pg),
-      PG_DUMP: "sh -c 'printf partial; exit 1' --",
+      PG_DUMP: failingDump,
     });
     expect(failing.code).toBe(1);
     expect(failing.stderr).toContain("no backup written");

@@ -53,17 +53,25 @@ env_get() {
   if [ -z "$_line" ]; then printf '%s' "${2:-}"; else printf '%s' "$_line"; fi
 }
 
-# env_set NAME VALUE: rewrite .env atomically (temp file, same mode, rename); first NAME= line
-# replaced, others dropped, appended when missing. VALUE must be a plain word (a version).
+# env_file_get NAME [DEFAULT]: NAME from .env only, ignoring the environment (make exports
+# command-line variables such as `make upgrade LOGTO_VERSION=...` to its recipes).
+env_file_get() {
+  (unset "$1"; env_get "$@")
+}
+
+# env_set NAME VALUE [COMMENT]: rewrite .env atomically (temp file, same mode, rename); the first
+# NAME= line is replaced (COMMENT, if given, goes on a "# " line above it), others dropped,
+# appended when missing. VALUE must be a plain word (a version).
 env_set() {
   [ -f "$ENV_FILE" ] || die "$ENV_FILE not found" "run make up once to create it"
   _tmp="$ENV_FILE.tmp.$$"
   cp -p "$ENV_FILE" "$_tmp" || die "cannot write next to $ENV_FILE"
-  K="$1" V="$2" awk '
-    BEGIN { k = ENVIRON["K"]; v = ENVIRON["V"]; done = 0 }
-    $0 ~ "^[[:space:]]*(export[[:space:]]+)?" k "[[:space:]]*=" { if (!done) { print k "=" v; done = 1 }; next }
+  K="$1" V="$2" C="${3:-}" awk '
+    BEGIN { k = ENVIRON["K"]; v = ENVIRON["V"]; c = ENVIRON["C"]; done = 0 }
+    $0 ~ "^[[:space:]]*(export[[:space:]]+)?" k "[[:space:]]*=" {
+      if (!done) { if (c != "") print "# " c; print k "=" v; done = 1 }; next }
     { print }
-    END { if (!done) print k "=" v }
+    END { if (!done) { if (c != "") print "# " c; print k "=" v } }
   ' "$ENV_FILE" >"$_tmp" && mv -f "$_tmp" "$ENV_FILE" || { rm -f "$_tmp"; die "cannot rewrite $ENV_FILE"; }
 }
 
