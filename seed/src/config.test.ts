@@ -1,0 +1,158 @@
+import { describe, expect, it } from 'vitest';
+
+import { parseArguments, parseConfig } from './config.js';
+import { ConfigError } from './errors.js';
+
+const base = { LOGTO_DB_URL: 'postgres://logto:pw@postgres:5432/logto' };
+
+const issuesOf = (env: Record<string, string | undefined>) => {
+  try {
+    parseConfig(env);
+  } catch (error: unknown) {
+    if (error instanceof ConfigError) {
+      return error.issues;
+    }
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('parseConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = parseConfig(base);
+    expect(config).toEqual({
+      logtoInternalUrl: 'http://logto:3001',
+      dbUrl: base.LOGTO_DB_URL,
+      logtoDomain: 'auth.localhost',
+      adminDomain: 'admin.localhost',
+      appUrl: 'https://app.localhost',
+      wechat: undefined,
+      signInMethods: undefined,
+      admin: { username: 'admin', password: undefined },
+      credentialsFile: '/run/app-credentials/logto-client.json',
+      operatorCredentials: false,
+      timeoutMs: 120_000,
+    });
+  });
+
+  it('treats empty strings as unset, as Compose passes them', () => {
+    const config = parseConfig({
+      ...base,
+      LOGTO_INTERNAL_URL: '',
+      WECHAT_APP_ID: '',
+      WECHAT_APP_SECRET: ' ',
+      WECHAT_SCOPE: '',
+      SIGN_IN_METHODS: '',
+      LOGTO_ADMIN_PASSWORD: '',
+      SEED_TIMEOUT_SECONDS: '',
+    });
+    expect(config.wechat).toBeUndefined();
+    expect(config.signInMethods).toBeUndefined();
+    expect(config.admin.password).toBeUndefined();
+    expect(config.timeoutMs).toBe(120_000);
+  });
+
+  it('reads every variable', () => {
+    const config = parseConfig({
+      ...base,
+      LOGTO_INTERNAL_URL: 'http://127.0.0.1:4001/',
+      APP_DOMAIN: 'app.example.com',
+      APP_URL: 'https://app.stack.test:8443',
+      ADMIN_DOMAIN: 'admin.example.com',
+      WECHAT_APP_ID: 'wx0000000000000001',
+      WECHAT_APP_SECRET: 'emulator-secret-0000000000000001',
+      WECHAT_SCOPE: 'snsapi_login',
+      SIGN_IN_METHODS: 'wechat, Password',
+      LOGTO_ADMIN_USERNAME: 'root_1',
+      LOGTO_ADMIN_PASSWORD: 'correct horse battery',
+      APP_CREDENTIALS_FILE: '/tmp/creds/logto.json',
+      SEED_TIMEOUT_SECONDS: '5',
+      AUTH_LOGTO_ID: 'id',
+      AUTH_LOGTO_SECRET: 'secret',
+    });
+    expect(config.logtoInternalUrl).toBe('http://127.0.0.1:4001');
+    expect(config.appUrl).toBe('https://app.stack.test:8443');
+    expect(config.wechat).toEqual({
+      appId: 'wx0000000000000001',
+      appSecret: 'emulator-secret-0000000000000001',
+      scope: 'snsapi_login',
+    });
+    expect(config.signInMethods).toEqual(['wechat', 'password']);
+    expect(config.admin).toEqual({ username: 'root_1', password: 'correct horse battery' });
+    expect(config.timeoutMs).toBe(5000);
+    expect(config.operatorCredentials).toBe(true);
+  });
+
+  it('defaults APP_URL to https://APP_DOMAIN', () => {
+    expect(parseConfig({ ...base, APP_DOMAIN: 'app.example.com' }).appUrl).toBe(
+      'https://app.example.com'
+    );
+  });
+
+  it('lists every bad variable at once', () => {
+    const issues = issuesOf({
+      LOGTO_INTERNAL_URL: 'logto:3001',
+      APP_DOMAIN: 'https://app.example.com',
+      APP_URL: 'https://app.example.com/path',
+      WECHAT_APP_ID: 'not-an-appid',
+      WECHAT_APP_SECRET: 'x',
+      WECHAT_SCOPE: 'snsapi_everything',
+      SIGN_IN_METHODS: 'wechat,email',
+      LOGTO_ADMIN_USERNAME: '1admin',
+      LOGTO_ADMIN_PASSWORD: 'short',
+      SEED_TIMEOUT_SECONDS: 'soon',
+      AUTH_LOGTO_ID: 'only-one',
+    });
+    const names = issues.map((issue) => issue.split(' ')[0]);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'LOGTO_INTERNAL_URL',
+        'LOGTO_DB_URL',
+        'APP_DOMAIN',
+        'APP_URL',
+        'WECHAT_APP_ID',
+        'WECHAT_SCOPE',
+        'SIGN_IN_METHODS',
+        'AUTH_LOGTO_SECRET',
+        'LOGTO_ADMIN_USERNAME',
+        'LOGTO_ADMIN_PASSWORD',
+        'SEED_TIMEOUT_SECONDS',
+      ])
+    );
+    expect(issues.find((issue) => issue.startsWith('LOGTO_DB_URL'))).toMatch(/is required/);
+  });
+
+  it.each([
+    [{ WECHAT_APP_ID: 'wx0000000000000001' }, 'WECHAT_APP_SECRET'],
+    [{ WECHAT_APP_SECRET: 'secret' }, 'WECHAT_APP_ID'],
+    [{ SIGN_IN_METHODS: 'wechat' }, 'SIGN_IN_METHODS'],
+    [{ SIGN_IN_METHODS: 'password,password' }, 'SIGN_IN_METHODS'],
+    [{ AUTH_LOGTO_SECRET: 'secret' }, 'AUTH_LOGTO_ID'],
+    [{ LOGTO_DB_URL: 'mysql://x@y/z' }, 'LOGTO_DB_URL'],
+    [{ SEED_TIMEOUT_SECONDS: '0' }, 'SEED_TIMEOUT_SECONDS'],
+    [{ APP_CREDENTIALS_FILE: '' , LOGTO_DOMAIN: 'auth..example' }, 'LOGTO_DOMAIN'],
+  ])('rejects %o naming %s', (env, name) => {
+    const issues = issuesOf({ ...base, ...env });
+    expect(issues).toHaveLength(1);
+    expect(issues[0]?.startsWith(name)).toBe(true);
+  });
+
+  it('never echoes secret values in its messages', () => {
+    const secret = 'p@ss';
+    const issues = issuesOf({ ...base, LOGTO_ADMIN_PASSWORD: secret, WECHAT_APP_SECRET: 'has space' });
+    expect(issues.join('\n')).not.toContain(secret);
+    expect(issues.join('\n')).not.toContain('has space');
+  });
+});
+
+describe('parseArguments', () => {
+  it('knows --dry-run and --help', () => {
+    expect(parseArguments(['--dry-run'])).toEqual({ dryRun: true, help: false });
+    expect(parseArguments([])).toEqual({ dryRun: false, help: false });
+    expect(parseArguments(['-h'])).toEqual({ dryRun: false, help: true });
+  });
+
+  it('refuses anything else', () => {
+    expect(() => parseArguments(['--force'])).toThrow(ConfigError);
+  });
+});

@@ -1,0 +1,226 @@
+/**
+ * The seed's configuration: read once from the environment and checked by one zod guard that
+ * reports every bad variable at once. Messages name variables, never echo secret values.
+ */
+import path from 'node:path';
+
+import { z } from 'zod4';
+
+import {
+  defaults,
+  defaultWechatScope,
+  signInMethods,
+  usernamePattern,
+  wechatScopes,
+} from './constant.js';
+import { ConfigError } from './errors.js';
+
+export type SignInMethod = (typeof signInMethods)[number];
+
+/** Compose passes unset variables as empty strings: treat those as unset. */
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value?.trim() ? value.trim() : undefined));
+
+const hostname = (fallback: string) =>
+  optionalText.pipe(
+    z
+      .string()
+      .regex(
+        /^(?=.{1,253}$)[\dA-Za-z](?:[\dA-Za-z-]{0,61}[\dA-Za-z])?(?:\.[\dA-Za-z](?:[\dA-Za-z-]{0,61}[\dA-Za-z])?)*$/,
+        'must be a bare host name such as auth.example.com (no scheme, port or path)'
+      )
+      .default(fallback)
+  );
+
+const origin = (what: string) =>
+  z.string().superRefine((value, context) => {
+    const url = URL.canParse(value) ? new URL(value) : undefined;
+    if (!url || !['http:', 'https:'].includes(url.protocol)) {
+      context.addIssue({ code: 'custom', message: `must be an http(s) URL (${what})` });
+      return;
+    }
+    if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
+      context.addIssue({
+        code: 'custom',
+        message: `must be an origin only, like https://host[:port] (${what})`,
+      });
+    }
+  });
+
+const environmentGuard = z
+  .object({
+    LOGTO_INTERNAL_URL: optionalText.pipe(
+      origin('how the seed reaches Logto').default(defaults.logtoInternalUrl)
+    ),
+    LOGTO_DB_URL: optionalText.pipe(
+      z
+        .string({ error: 'is required: the Postgres URL of Logto\'s database (same as Logto\'s DB_URL)' })
+        .refine(
+          (value) => URL.canParse(value) && /^postgres(ql)?:$/.test(new URL(value).protocol),
+          'must be a postgres:// or postgresql:// URL'
+        )
+    ),
+    LOGTO_DOMAIN: hostname(defaults.logtoDomain),
+    APP_DOMAIN: hostname(defaults.appDomain),
+    ADMIN_DOMAIN: hostname(defaults.adminDomain),
+    APP_URL: optionalText.pipe(origin('the app\'s public origin').optional()),
+    WECHAT_APP_ID: optionalText.pipe(
+      z
+        .string()
+        .regex(
+          /^wx[\dA-Za-z]{16}$/,
+          'must look like wx followed by 16 letters or digits (WeChat Open Platform > website application > AppID)'
+        )
+        .optional()
+    ),
+    WECHAT_APP_SECRET: optionalText.pipe(
+      z
+        .string()
+        .regex(/^\S{1,128}$/, 'must be the AppSecret: no spaces, at most 128 characters')
+        .optional()
+    ),
+    WECHAT_SCOPE: optionalText.pipe(
+      z
+        .enum(wechatScopes, { error: `must be one of ${wechatScopes.join(', ')}` })
+        .default(defaultWechatScope)
+    ),
+    SIGN_IN_METHODS: optionalText.pipe(
+      z
+        .string()
+        .transform((value) => value.split(',').map((item) => item.trim().toLowerCase()))
+        .pipe(
+          z
+            .array(
+              z.enum(signInMethods, {
+                error: (issue) =>
+                  `has unknown method "${String(issue.input)}": use a comma-separated list of ${signInMethods.join(', ')}`,
+              })
+            )
+            .refine((items) => new Set(items).size === items.length, 'lists a method twice')
+        )
+        .optional()
+    ),
+    LOGTO_ADMIN_USERNAME: optionalText.pipe(
+      z
+        .string()
+        .max(128, 'must be at most 128 characters')
+        .regex(usernamePattern, 'must start with a letter or _ and contain only letters, digits and _')
+        .default(defaults.adminUsername)
+    ),
+    LOGTO_ADMIN_PASSWORD: z
+      .string()
+      .optional()
+      .transform((value) => (value ? value : undefined))
+      .pipe(
+        z
+          .string()
+          .min(8, 'must be at least 8 characters (run `make up` to generate one)')
+          .max(256, 'must be at most 256 characters')
+          .optional()
+      ),
+    APP_CREDENTIALS_FILE: optionalText.pipe(
+      z.string().default(defaults.appCredentialsFile).transform((value) => path.resolve(value))
+    ),
+    SEED_TIMEOUT_SECONDS: optionalText.pipe(
+      z.coerce
+        .number<string | undefined>({ error: 'must be a whole number of seconds' })
+        .int('must be a whole number of seconds')
+        .min(1, 'must be at least 1')
+        .max(3600, 'must be at most 3600')
+        .default(defaults.timeoutSeconds)
+    ),
+    AUTH_LOGTO_ID: optionalText,
+    AUTH_LOGTO_SECRET: optionalText,
+  });
+
+const isSet = (value: string | undefined) => Boolean(value?.trim());
+
+/** Checks across variables, on the raw values, so they are reported with all the others. */
+const crossChecks = (env: Record<string, string | undefined>): string[] => {
+  const issues: string[] = [];
+  if (isSet(env.WECHAT_APP_ID) !== isSet(env.WECHAT_APP_SECRET)) {
+    const missing = isSet(env.WECHAT_APP_ID) ? 'WECHAT_APP_SECRET' : 'WECHAT_APP_ID';
+    issues.push(
+      `${missing} is empty while the other WeChat variable is set: set both, or neither to configure nothing for WeChat`
+    );
+  }
+  const methods = (env.SIGN_IN_METHODS ?? '').split(',').map((item) => item.trim().toLowerCase());
+  if (methods.includes('wechat') && !isSet(env.WECHAT_APP_ID)) {
+    issues.push(
+      'SIGN_IN_METHODS includes wechat but WECHAT_APP_ID / WECHAT_APP_SECRET are empty: nobody could sign in'
+    );
+  }
+  if (isSet(env.AUTH_LOGTO_ID) !== isSet(env.AUTH_LOGTO_SECRET)) {
+    const missing = isSet(env.AUTH_LOGTO_ID) ? 'AUTH_LOGTO_SECRET' : 'AUTH_LOGTO_ID';
+    issues.push(
+      `${missing} is empty while the other one is set: set both (your own Logto app) or neither (the seed writes the credentials file)`
+    );
+  }
+  return issues;
+};
+
+export type SeedConfig = {
+  logtoInternalUrl: string;
+  dbUrl: string;
+  logtoDomain: string;
+  adminDomain: string;
+  /** The app's public origin, no trailing slash. */
+  appUrl: string;
+  wechat: { appId: string; appSecret: string; scope: string } | undefined;
+  /** Undefined: the seed leaves the sign-in/sign-up policy alone. */
+  signInMethods: SignInMethod[] | undefined;
+  admin: { username: string; password: string | undefined };
+  credentialsFile: string;
+  /** True when AUTH_LOGTO_ID / AUTH_LOGTO_SECRET are set: the app uses those, no file is written. */
+  operatorCredentials: boolean;
+  timeoutMs: number;
+};
+
+const trimOrigin = (value: string) => new URL(value).origin;
+
+/** Parse the environment. Throws `ConfigError` listing every bad variable, in a stable order. */
+export const parseConfig = (env: Record<string, string | undefined>): SeedConfig => {
+  const result = environmentGuard.safeParse(env);
+  const issues = [
+    ...(result.success
+      ? []
+      : result.error.issues.map((issue) => `${String(issue.path[0] ?? 'environment')} ${issue.message}`)),
+    ...crossChecks(env),
+  ];
+
+  if (!result.success || issues.length > 0) {
+    throw new ConfigError([...new Set(issues)]);
+  }
+
+  const value = result.data;
+  const { WECHAT_APP_ID: appId, WECHAT_APP_SECRET: appSecret } = value;
+
+  return {
+    logtoInternalUrl: trimOrigin(value.LOGTO_INTERNAL_URL),
+    dbUrl: value.LOGTO_DB_URL,
+    logtoDomain: value.LOGTO_DOMAIN,
+    adminDomain: value.ADMIN_DOMAIN,
+    appUrl: trimOrigin(value.APP_URL ?? `https://${value.APP_DOMAIN}`),
+    wechat: appId && appSecret ? { appId, appSecret, scope: value.WECHAT_SCOPE } : undefined,
+    signInMethods: value.SIGN_IN_METHODS,
+    admin: { username: value.LOGTO_ADMIN_USERNAME, password: value.LOGTO_ADMIN_PASSWORD },
+    credentialsFile: value.APP_CREDENTIALS_FILE,
+    operatorCredentials: Boolean(value.AUTH_LOGTO_ID && value.AUTH_LOGTO_SECRET),
+    timeoutMs: value.SEED_TIMEOUT_SECONDS * 1000,
+  };
+};
+
+export type CliOptions = { dryRun: boolean; help: boolean };
+
+export const parseArguments = (argv: readonly string[]): CliOptions => {
+  const unknown = argv.filter((argument) => !['--dry-run', '--help', '-h'].includes(argument));
+  if (unknown.length > 0) {
+    throw new ConfigError(unknown.map((argument) => `argument ${argument} is unknown (use --dry-run or --help)`));
+  }
+  return {
+    dryRun: argv.includes('--dry-run'),
+    help: argv.includes('--help') || argv.includes('-h'),
+  };
+};

@@ -1,0 +1,84 @@
+/**
+ * One seed run: wait, lock, bootstrap access, reconcile each object, hand over the credentials.
+ * Throws the typed errors of errors.ts; `index.ts` turns them into exit codes.
+ */
+import { performance } from 'node:perf_hooks';
+
+import type { SeedConfig } from './config.js';
+import type { SeedState, Step, StepContext } from './context.js';
+import { acquireLock, connectDb, releaseLock } from './db.js';
+import { LogtoClient } from './http.js';
+import type { Logger, Outcome } from './log.js';
+import { bootstrap } from './steps/bootstrap.js';
+import { reconcileApplication } from './steps/application.js';
+import { reconcileConnector } from './steps/connector.js';
+import { reconcileConsoleAdmin } from './steps/console-admin.js';
+import { reconcileCredentialsFile } from './steps/credentials-file.js';
+import { reconcileSignInExperience } from './steps/sign-in-experience.js';
+import { waitForServices } from './wait.js';
+
+/** In order: the connector before the sign-in experience that lists it, the app before its file. */
+export const steps: readonly Step[] = [
+  { name: 'connector', run: reconcileConnector },
+  { name: 'app', run: reconcileApplication },
+  { name: 'sign-in-exp', run: reconcileSignInExperience },
+  { name: 'console-admin', run: reconcileConsoleAdmin },
+  { name: 'credentials', run: reconcileCredentialsFile },
+];
+
+export type Summary = Record<Outcome, number> & { durationMs: number };
+
+export const runSeed = async (
+  config: SeedConfig,
+  options: { dryRun: boolean; log: Logger }
+): Promise<Summary> => {
+  const { dryRun, log } = options;
+  const started = performance.now();
+  const deadline = Date.now() + config.timeoutMs;
+  const summary: Summary = { created: 0, updated: 0, unchanged: 0, skipped: 0, durationMs: 0 };
+
+  if (dryRun) {
+    log.info('dry run: nothing is changed (the run\'s own Management API access is set up and removed again)');
+  }
+
+  await waitForServices(
+    { logtoUrl: config.logtoInternalUrl, dbUrl: config.dbUrl, deadline, timeoutMs: config.timeoutMs },
+    (what) => {
+      log.info(`waiting for ${what} (up to ${Math.round((deadline - Date.now()) / 1000)} s)`);
+    }
+  );
+
+  const db = await connectDb(config.dbUrl, deadline);
+  try {
+    await acquireLock(db, deadline, () => {
+      log.info('another seed is running: waiting for it to finish');
+    });
+
+    const state: SeedState = {};
+    const api = new LogtoClient({ baseUrl: config.logtoInternalUrl });
+    const context: StepContext = { config, dryRun, db, api, log, state };
+
+    const bootstrapStarted = performance.now();
+    const { result, cleanup } = await bootstrap(context);
+    log.step('bootstrap', result, performance.now() - bootstrapStarted, dryRun);
+    summary[result.outcome]++;
+
+    try {
+      for (const step of steps) {
+        const stepStarted = performance.now();
+        // eslint-disable-next-line no-await-in-loop
+        const stepResult = await step.run(context);
+        log.step(step.name, stepResult, performance.now() - stepStarted, dryRun);
+        summary[stepResult.outcome]++;
+      }
+    } finally {
+      await cleanup(db);
+    }
+  } finally {
+    await releaseLock(db).catch(() => undefined);
+    await db.end().catch(() => undefined);
+  }
+
+  summary.durationMs = performance.now() - started;
+  return summary;
+};

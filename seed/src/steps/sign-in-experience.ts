@@ -1,0 +1,126 @@
+/**
+ * Tenant `default`'s sign-in experience. Owned: `wechat` among the social sign-in targets (added,
+ * never removing what an operator added) and, only when SIGN_IN_METHODS is set, the sign-up and
+ * sign-in policy it names.
+ */
+import { isDeepStrictEqual } from 'node:util';
+
+import type { SignIn, SignUp } from '@logto/schemas';
+
+import type { SignInMethod } from '../config.js';
+import { usernameIdentifier, wechatTarget } from '../constant.js';
+import { type StepContext, listNames } from '../context.js';
+import { StepError } from '../errors.js';
+import type { StepResult } from '../log.js';
+import { type SignInExperienceState, signInExperienceGuard } from '../types.js';
+
+/** Bodies use the enums' string values; these mirror `SignUp` and `SignIn` of @logto/schemas. */
+type SignUpBody = Omit<SignUp, 'identifiers' | 'secondaryIdentifiers'> & {
+  identifiers: Array<`${SignUp['identifiers'][number]}`>;
+};
+type SignInBody = {
+  methods: Array<
+    Omit<SignIn['methods'][number], 'identifier'> & {
+      identifier: `${SignIn['methods'][number]['identifier']}`;
+    }
+  >;
+};
+
+export type SignInExperiencePatch = {
+  socialSignInConnectorTargets?: string[];
+  signUp?: SignUpBody;
+  signIn?: SignInBody;
+};
+
+/** The policy a SIGN_IN_METHODS value stands for. */
+export const policyFor = (methods: readonly SignInMethod[]): { signUp: SignUpBody; signIn: SignInBody } =>
+  methods.includes('password')
+    ? {
+        signUp: { identifiers: [usernameIdentifier], password: true, verify: false },
+        signIn: {
+          methods: [
+            {
+              identifier: usernameIdentifier,
+              password: true,
+              verificationCode: false,
+              isPasswordPrimary: true,
+            },
+          ],
+        },
+      }
+    : // Social only: no identifier to sign up or in with, WeChat does both.
+      { signUp: { identifiers: [], password: false, verify: false }, signIn: { methods: [] } };
+
+const normalizeSignUp = ({ secondaryIdentifiers, ...rest }: SignInExperienceState['signUp']) => ({
+  ...rest,
+  secondaryIdentifiers: secondaryIdentifiers ?? [],
+});
+
+/** Pure: the PATCH body that brings `current` to what the seed owns, or undefined if none. */
+export const planSignInExperience = (
+  current: SignInExperienceState,
+  desired: { wechat: boolean; methods: readonly SignInMethod[] | undefined }
+): SignInExperiencePatch | undefined => {
+  const patch: SignInExperiencePatch = {};
+  if (desired.wechat && !current.socialSignInConnectorTargets.includes(wechatTarget)) {
+    patch.socialSignInConnectorTargets = [...current.socialSignInConnectorTargets, wechatTarget];
+  }
+  if (desired.methods) {
+    const policy = policyFor(desired.methods);
+    if (!isDeepStrictEqual(normalizeSignUp(current.signUp), normalizeSignUp(policy.signUp))) {
+      patch.signUp = policy.signUp;
+    }
+    if (!isDeepStrictEqual(current.signIn, policy.signIn)) {
+      patch.signIn = policy.signIn;
+    }
+  }
+  return Object.keys(patch).length > 0 ? patch : undefined;
+};
+
+const fieldNames: Record<keyof SignInExperiencePatch, string> = {
+  socialSignInConnectorTargets: `social sign-in +${wechatTarget}`,
+  signUp: 'sign-up policy',
+  signIn: 'sign-in policy',
+};
+
+export const reconcileSignInExperience = async (context: StepContext): Promise<StepResult> => {
+  const { api, config, dryRun, state } = context;
+  const wechat = Boolean(state.wechatConnector);
+  const methods = config.signInMethods;
+  const owned = [
+    ...(wechat ? [`${wechatTarget} in social sign-in`] : []),
+    ...(methods ? [`SIGN_IN_METHODS=${methods.join(',')}`] : []),
+  ];
+  if (owned.length === 0) {
+    return {
+      outcome: 'skipped',
+      detail: 'no WeChat connector and SIGN_IN_METHODS unset: sign-in experience left as it is',
+    };
+  }
+
+  const current = await api.request('sign-in-exp', 'GET', '/api/sign-in-exp', {
+    guard: signInExperienceGuard,
+  });
+  const patch = planSignInExperience(current, { wechat, methods });
+  if (!patch) {
+    return { outcome: 'unchanged', detail: listNames(owned) };
+  }
+  const fields = (['socialSignInConnectorTargets', 'signUp', 'signIn'] as const)
+    .filter((key) => patch[key] !== undefined)
+    .map((key) => fieldNames[key]);
+  if (!dryRun) {
+    const updated = await api.request('sign-in-exp', 'PATCH', '/api/sign-in-exp', {
+      body: patch,
+      guard: signInExperienceGuard,
+    });
+    // Logto drops unknown targets silently: make sure WeChat really is there.
+    if (wechat && !updated.socialSignInConnectorTargets.includes(wechatTarget)) {
+      throw new StepError(
+        'sign-in-exp',
+        `Logto dropped "${wechatTarget}" from the social sign-in targets: it has no social connector with that target`,
+        'Check the connector step above and `docker compose logs logto`, then run `make seed`.'
+      );
+    }
+  }
+  return { outcome: 'updated', detail: listNames(fields) };
+};
