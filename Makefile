@@ -48,6 +48,26 @@ secrets:
 check-env:
 	@sh scripts/env/validate.sh
 
+# Preflight and health report (.env, Docker, ports, DNS, WeChat credentials, Logto, certificates); works with the stack down.
+.PHONY: doctor
+doctor:
+	@sh scripts/doctor.sh
+
+# Back up Logto's database into backups/ (timestamped, owner-only, keeps the newest BACKUP_RETENTION).
+.PHONY: backup
+backup:
+	@sh scripts/backup.sh
+
+# Restore a backup: make restore FILE=backups/<name>.dump (asks first; YES=1 skips the question).
+.PHONY: restore
+restore:
+	@sh scripts/restore.sh $(if $(YES),--yes) "$(FILE)"
+
+# Upgrade Logto: make upgrade LOGTO_VERSION=x.y.z (backup first, alterations, health check, prints the rollback).
+.PHONY: upgrade
+upgrade:
+	@sh scripts/upgrade.sh "$(LOGTO_VERSION)"
+
 # Run the whole test suite (what .ci/run runs).
 .PHONY: test
 test:
