@@ -1,0 +1,479 @@
+// The Logto stand-in against what a relying app and the seed can observe of a real Logto 1.42.
+// It runs through the harness's startLogto, so with LOGTO_DIR (or LOGTO_ENDPOINT + ...) the same
+// file runs against a real Logto; the steps that need Logto's React experience app (a browser)
+// are skipped there and covered by the e2e specs instead.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { createHash, randomBytes } from "node:crypto";
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import {
+  httpRequest,
+  startLogto,
+  startPostgres,
+  testsDir,
+  type HttpResponse,
+  type Logto,
+  type Postgres,
+} from "../harness/index.js";
+import { emulatorControl, startEmulator, type Emulator } from "../harness/emulator.js";
+
+const PUBLIC = "https://auth.stack.test";
+const ADMIN_PUBLIC = "https://admin.stack.test";
+const APP = "https://app.stack.test";
+const WECHAT = { appId: "wx0000000000000001", appSecret: "emulator-secret-0000000000000001", scope: "snsapi_login" };
+
+let pg: Postgres;
+let logto: Logto;
+let emulator: Emulator;
+let dbUrl: string;
+
+const decode = (jwt: string, part = 1) => JSON.parse(Buffer.from(jwt.split(".")[part]!, "base64url").toString()) as Record<string, any>;
+
+/** A browser-ish client: cookies, X-Forwarded-* as Caddy sends them, redirects mapped to Logto. */
+class Agent {
+  cookies = new Map<string, string>();
+  /** The last response that was not a redirect (a page the user would see). */
+  lastPage?: HttpResponse;
+  constructor(
+    private internal: string,
+    private origin: string,
+  ) {}
+
+  async request(url: string, o: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}) {
+    const target = new URL(url, this.origin);
+    if (target.origin !== this.origin) throw new Error(`not ours: ${url}`);
+    const headers: Record<string, string> = {
+      "x-forwarded-proto": "https",
+      "x-forwarded-host": target.host,
+      ...(this.cookies.size > 0 ? { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ") } : {}),
+      ...o.headers,
+    };
+    if (o.form) headers["content-type"] = "application/x-www-form-urlencoded";
+    const res = await httpRequest(`${this.internal}${target.pathname}${target.search}`, {
+      method: o.method ?? (o.form ? "POST" : "GET"),
+      headers,
+      body: o.form ? new URLSearchParams(o.form).toString() : undefined,
+    });
+    const setCookie = res.headers["set-cookie"];
+    for (const line of Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : []) {
+      const [pair = "", ...attributes] = line.split(";");
+      const index = pair.indexOf("=");
+      const name = pair.slice(0, index).trim();
+      const value = pair.slice(index + 1).trim();
+      const expired = attributes.some((a) => /max-age=0\b/i.test(a.trim()) || /expires=thu, 01 jan 1970/i.test(a.trim()));
+      if (expired || value === "") this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    return res;
+  }
+}
+
+const location = (res: HttpResponse) => String(res.headers.location ?? "");
+
+/** The emulator's QR page and the phone's "confirm": returns Logto's callback URL. */
+const wechatConfirm = async (authorizationUri: string, user: "alice" | "bob" | "deny" = "alice") => {
+  const ca = readFileSync(emulator.caFile, "utf8");
+  const hosts = { "open.weixin.qq.com": emulator.ip };
+  const page = await httpRequest(authorizationUri, { ca, hosts });
+  expect(page.status).toBe(200);
+  const uuid = /name="uuid" value="([^"]+)"/.exec(page.body)?.[1];
+  expect(uuid, page.body).toBeTruthy();
+  const confirm = await httpRequest("https://open.weixin.qq.com/connect/qrconnect/confirm", {
+    method: "POST",
+    ca,
+    hosts,
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams(user === "deny" ? { uuid: uuid!, deny: "1" } : { uuid: uuid!, user }).toString(),
+  });
+  expect(confirm.status).toBe(302);
+  return location(confirm);
+};
+
+let api: (path: string, o?: { method?: string; body?: unknown; token?: string | null }) => Promise<{ status: number; body: any }>;
+let m2m: { id: string; secret: string };
+
+const tokenRequest = async (form: Record<string, string>, basic?: { id: string; secret: string }) => {
+  const res = await httpRequest(`${logto.internalUrl}/oidc/token`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      "x-forwarded-proto": "https",
+      "x-forwarded-host": "auth.stack.test",
+      ...(basic ? { authorization: `Basic ${Buffer.from(`${basic.id}:${basic.secret}`).toString("base64")}` } : {}),
+    },
+    body: new URLSearchParams(form).toString(),
+  });
+  return { status: res.status, body: JSON.parse(res.body) as Record<string, any> };
+};
+
+beforeAll(async () => {
+  pg = await startPostgres();
+  dbUrl = await pg.createDatabase("logto_standin_test");
+  emulator = await startEmulator({ callbackDomain: "auth.stack.test" });
+  logto = await startLogto({
+    dbUrl,
+    endpoint: PUBLIC,
+    adminEndpoint: ADMIN_PUBLIC,
+    env: {
+      NODE_OPTIONS: `--require ${join(testsDir, "harness", "dns-preload.cjs")}`,
+      HARNESS_HOSTS: `open.weixin.qq.com=${emulator.ip},api.weixin.qq.com=${emulator.ip}`,
+      NODE_EXTRA_CA_CERTS: emulator.caFile,
+    },
+  });
+
+  // What the seed does by SQL: its own M2M app linked to "Logto Management API access".
+  m2m = { id: `seed-${randomBytes(4).toString("hex")}`, secret: randomBytes(16).toString("hex") };
+  await pg.query(
+    `insert into applications (tenant_id, id, name, secret, description, type, oidc_client_metadata, custom_client_metadata, custom_data, is_third_party)
+     values ('default', $1, 'seed', $2, 'test', 'MachineToMachine', '{"redirectUris":[],"postLogoutRedirectUris":[]}', '{}', '{}', false)`,
+    [m2m.id, `#internal:${randomBytes(16).toString("hex")}`],
+    "logto_standin_test",
+  );
+  await pg.query(
+    "insert into application_secrets (tenant_id, application_id, name, value) values ('default', $1, 'seed', $2)",
+    [m2m.id, m2m.secret],
+    "logto_standin_test",
+  );
+  await pg.query(
+    `insert into applications_roles (tenant_id, id, application_id, role_id)
+     select 'default', $2, $1, r.id from roles r where r.tenant_id = 'default' and r.name = 'Logto Management API access'`,
+    [m2m.id, randomBytes(8).toString("hex")],
+    "logto_standin_test",
+  );
+
+  let token: string | undefined;
+  api = async (path, o = {}) => {
+    if (o.token === undefined && !token) {
+      const { body } = await tokenRequest({ grant_type: "client_credentials", resource: "https://default.logto.app/api", scope: "all" }, m2m);
+      token = body.access_token as string;
+    }
+    const bearer = o.token === undefined ? token : o.token;
+    const res = await httpRequest(`${logto.internalUrl}${path}`, {
+      method: o.method ?? (o.body ? "POST" : "GET"),
+      headers: {
+        ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+        ...(o.body ? { "content-type": "application/json" } : {}),
+      },
+      body: o.body ? JSON.stringify(o.body) : undefined,
+    });
+    return { status: res.status, body: res.body ? (JSON.parse(res.body) as unknown) : undefined };
+  };
+}, 240_000);
+
+afterAll(async () => {
+  await logto?.stop();
+  await emulator?.stop();
+  await pg?.stop();
+});
+
+describe("OIDC discovery and keys", () => {
+  it("announces issuer ${ENDPOINT}/oidc behind the proxy and signs with ES384", async () => {
+    const agent = new Agent(logto.internalUrl, PUBLIC);
+    const res = await agent.request("/oidc/.well-known/openid-configuration");
+    expect(res.status).toBe(200);
+    const discovery = JSON.parse(res.body) as Record<string, any>;
+    expect(discovery.issuer).toBe(`${PUBLIC}/oidc`);
+    expect(discovery.authorization_endpoint).toBe(`${PUBLIC}/oidc/auth`);
+    expect(discovery.token_endpoint).toBe(`${PUBLIC}/oidc/token`);
+    expect(discovery.end_session_endpoint).toBe(`${PUBLIC}/oidc/session/end`);
+    expect(discovery.id_token_signing_alg_values_supported).toContain("ES384");
+    expect(discovery.token_endpoint_auth_methods_supported).toContain("client_secret_basic");
+    const jwks = JSON.parse((await agent.request("/oidc/jwks")).body) as { keys: Array<Record<string, string>> };
+    expect(jwks.keys[0]).toMatchObject({ kty: "EC", crv: "P-384" });
+    expect(jwks.keys[0]).not.toHaveProperty("d");
+  });
+
+  it("answers GET /api/status with 204", async () => {
+    expect((await httpRequest(`${logto.internalUrl}/api/status`)).status).toBe(204);
+  });
+});
+
+describe("Management API access for an M2M app inserted by SQL", () => {
+  it("issues an ES384 JWT for https://default.logto.app/api with scope all (client_secret_basic)", async () => {
+    const { status, body } = await tokenRequest(
+      { grant_type: "client_credentials", resource: "https://default.logto.app/api", scope: "all" },
+      m2m,
+    );
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ token_type: "Bearer", expires_in: 3600, scope: "all" });
+    expect(decode(body.access_token, 0).alg).toBe("ES384");
+    expect(decode(body.access_token)).toMatchObject({
+      iss: `${PUBLIC}/oidc`,
+      aud: "https://default.logto.app/api",
+      sub: m2m.id,
+      client_id: m2m.id,
+      scope: "all",
+    });
+  });
+
+  it("accepts client_id/client_secret in the form body too, and refuses a wrong secret", async () => {
+    const form = { grant_type: "client_credentials", resource: "https://default.logto.app/api", scope: "all" };
+    expect((await tokenRequest({ ...form, client_id: m2m.id, client_secret: m2m.secret })).status).toBe(200);
+    const wrong = await tokenRequest(form, { id: m2m.id, secret: "nope" });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.error).toBe("invalid_client");
+  });
+
+  it("answers 401 with Logto's codes without a valid token", async () => {
+    const missing = await api("/api/applications", { token: null });
+    expect(missing).toMatchObject({ status: 401, body: { code: "auth.authorization_header_missing" } });
+    const garbage = await api("/api/applications", { token: "not-a-jwt" });
+    expect(garbage).toMatchObject({ status: 401, body: { code: "auth.unauthorized" } });
+  });
+
+  it("creates and finds a Traditional app; secrets are server-made; PATCH replaces JSON columns", async () => {
+    const created = await api("/api/applications", {
+      body: {
+        name: "App",
+        type: "Traditional",
+        description: "test",
+        oidcClientMetadata: { redirectUris: [`${APP}/api/auth/callback/logto`], postLogoutRedirectUris: [`${APP}/`] },
+        customData: { managedBy: "wechat-logto-stack" },
+      },
+    });
+    expect(created.status).toBe(200);
+    expect(created.body).not.toHaveProperty("secret");
+    expect(created.body).toMatchObject({ type: "Traditional", customData: { managedBy: "wechat-logto-stack" } });
+    const id = created.body.id as string;
+
+    const listed = await api("/api/applications?types=Traditional");
+    expect(listed.body.map((app: { id: string }) => app.id)).toContain(id);
+    expect((await api("/api/applications?types=MachineToMachine")).body.map((app: { id: string }) => app.id)).not.toContain(id);
+
+    const secrets = await api(`/api/applications/${id}/secrets`);
+    expect(secrets.status).toBe(200);
+    expect(secrets.body[0]).toMatchObject({ name: "Default secret", applicationId: id });
+    expect(secrets.body[0].value).toMatch(/^[\dA-Za-z]{32}$/);
+
+    const patched = await api(`/api/applications/${id}`, {
+      method: "PATCH",
+      body: { oidcClientMetadata: { redirectUris: [`${APP}/cb`], postLogoutRedirectUris: [] } },
+    });
+    expect(patched.body.oidcClientMetadata).toEqual({ redirectUris: [`${APP}/cb`], postLogoutRedirectUris: [] });
+    await api(`/api/applications/${id}`, {
+      method: "PATCH",
+      body: { oidcClientMetadata: { redirectUris: [`${APP}/api/auth/callback/logto`], postLogoutRedirectUris: [`${APP}/`] } },
+    });
+    expect((await api(`/api/applications/${id}`)).body).toMatchObject({ id, isAdmin: false });
+  });
+
+  it("404s an unknown id and 400s a body its guard refuses", async () => {
+    expect(await api("/api/applications/does-not-exist")).toMatchObject({
+      status: 404,
+      body: { code: "entity.not_exists_with_id" },
+    });
+    expect(await api("/api/applications", { body: { name: 1 } })).toMatchObject({
+      status: 400,
+      body: { code: "guard.invalid_input" },
+    });
+  });
+
+  it("sets up the WeChat connector with id wechat, refuses a second one (422), drops unknown targets", async () => {
+    expect((await api("/api/connector-factories/wechat-web")).body).toMatchObject({ id: "wechat-web", target: "wechat" });
+    const created = await api("/api/connectors", { body: { connectorId: "wechat-web", id: "wechat", config: WECHAT } });
+    expect(created.status).toBe(200);
+    expect(created.body).toMatchObject({ id: "wechat", connectorId: "wechat-web", target: "wechat", config: WECHAT });
+    const second = await api("/api/connectors", { body: { connectorId: "wechat-web", config: WECHAT } });
+    expect(second.status).toBe(422);
+    expect((await api("/api/connectors?target=wechat")).body).toHaveLength(1);
+    const patched = await api("/api/connectors/wechat", { method: "PATCH", body: { config: WECHAT } });
+    expect(patched.body.config).toEqual(WECHAT);
+
+    const sie = await api("/api/sign-in-exp", {
+      method: "PATCH",
+      body: {
+        signUp: { identifiers: [], password: false, verify: false },
+        signIn: { methods: [] },
+        socialSignInConnectorTargets: ["wechat", "github"],
+      },
+    });
+    expect(sie.status).toBe(200);
+    expect(sie.body.socialSignInConnectorTargets).toEqual(["wechat"]);
+  });
+});
+
+describe("Sign in with WeChat through the OIDC flow", () => {
+  let client: { id: string; secret: string };
+
+  const authorize = async (agent: Agent, extra: Record<string, string>) => {
+    const verifier = randomBytes(32).toString("base64url");
+    const params = new URLSearchParams({
+      client_id: client.id,
+      redirect_uri: `${APP}/api/auth/callback/logto`,
+      response_type: "code",
+      scope: "openid offline_access profile email",
+      code_challenge: createHash("sha256").update(verifier).digest("base64url"),
+      code_challenge_method: "S256",
+      ...extra,
+    });
+    const res = await agent.request(`/oidc/auth?${params.toString()}`);
+    expect(res.status).toBe(303);
+    return { verifier, location: location(res) };
+  };
+
+  /** Follows Logto's redirects until the app's redirect URI (or another origin) comes up. */
+  const follow = async (agent: Agent, start: string) => {
+    let next = start;
+    for (let hop = 0; hop < 10; hop++) {
+      const url = new URL(next, PUBLIC);
+      if (url.origin !== PUBLIC) return next;
+      const res = await agent.request(next);
+      if (![302, 303].includes(res.status)) {
+        agent.lastPage = res;
+        return next;
+      }
+      next = location(res);
+    }
+    throw new Error("redirect loop");
+  };
+
+  const signIn = async (agent: Agent, user: "alice" | "bob", extra: Record<string, string> = {}) => {
+    const { verifier, location: interaction } = await authorize(agent, { direct_sign_in: "social:wechat", ...extra });
+    const wechat = await follow(agent, interaction);
+    expect(wechat).toMatch(/^https:\/\/open\.weixin\.qq\.com\/connect\/qrconnect\?/);
+    const callback = await wechatConfirm(wechat, user);
+    const back = await follow(agent, callback);
+    expect(back.startsWith(`${APP}/api/auth/callback/logto?`)).toBe(true);
+    const code = new URL(back).searchParams.get("code")!;
+    return tokenRequest(
+      { grant_type: "authorization_code", code, redirect_uri: `${APP}/api/auth/callback/logto`, code_verifier: verifier },
+      client,
+    );
+  };
+
+  beforeAll(async () => {
+    const app = await api("/api/applications", {
+      body: {
+        name: "Flow app",
+        type: "Traditional",
+        oidcClientMetadata: { redirectUris: [`${APP}/api/auth/callback/logto`], postLogoutRedirectUris: [`${APP}/`] },
+      },
+    });
+    const secrets = await api(`/api/applications/${app.body.id as string}/secrets`);
+    client = { id: app.body.id as string, secret: secrets.body[0].value as string };
+    const existing = await api("/api/connectors?target=wechat");
+    if (existing.body.length === 0) {
+      await api("/api/connectors", { body: { connectorId: "wechat-web", id: "wechat", config: WECHAT } });
+    }
+    await api("/api/sign-in-exp", {
+      method: "PATCH",
+      body: { signUp: { identifiers: [], password: false, verify: false }, signIn: { methods: [] }, socialSignInConnectorTargets: ["wechat"] },
+    });
+  });
+
+  it("direct_sign_in=social:wechat goes to the experience's /direct/social/wechat with the sign-in fallback", async () => {
+    const { location: interaction } = await authorize(new Agent(logto.internalUrl, PUBLIC), { direct_sign_in: "social:wechat" });
+    const url = new URL(interaction, PUBLIC);
+    expect(url.pathname).toBe("/direct/social/wechat");
+    expect(url.searchParams.get("fallback")).toBe("sign-in");
+    expect(url.searchParams.get("app_id")).toBe(client.id);
+  });
+
+  it("without direct_sign_in the user lands on /sign-in", async () => {
+    const { location: interaction } = await authorize(new Agent(logto.internalUrl, PUBLIC), {});
+    expect(new URL(interaction, PUBLIC).pathname).toBe("/sign-in");
+  });
+
+  it("redirects to WeChat's qrconnect with appid, redirect_uri ${ENDPOINT}/callback/wechat, code, snsapi_login, state", async (ctx) => {
+    if (logto.kind === "real") ctx.skip(); // Logto's experience SPA does this redirect in the browser
+    const agent = new Agent(logto.internalUrl, PUBLIC);
+    const { location: interaction } = await authorize(agent, { direct_sign_in: "social:wechat" });
+    const wechat = new URL(await follow(agent, interaction));
+    expect(wechat.origin + wechat.pathname).toBe("https://open.weixin.qq.com/connect/qrconnect");
+    expect(Object.fromEntries(wechat.searchParams)).toMatchObject({
+      appid: WECHAT.appId,
+      redirect_uri: `${PUBLIC}/callback/wechat`,
+      response_type: "code",
+      scope: "snsapi_login",
+    });
+    expect(wechat.searchParams.get("state")).toBeTruthy();
+    expect(wechat.hash).toBe("");
+  });
+
+  it("registers a new WeChat user silently: ES384 ID token with name = nickname, picture = headimgurl", async (ctx) => {
+    if (logto.kind === "real") ctx.skip();
+    const { status, body } = await signIn(new Agent(logto.internalUrl, PUBLIC), "alice", { prompt: "consent" });
+    expect(status).toBe(200);
+    expect(decode(body.id_token, 0).alg).toBe("ES384");
+    const claims = decode(body.id_token);
+    expect(claims).toMatchObject({
+      iss: `${PUBLIC}/oidc`,
+      aud: client.id,
+      name: "Alice 爱丽丝",
+      picture: "https://thirdwx.qlogo.cn/mmopen/vi_32/emulator-alice/132",
+      username: null,
+    });
+    expect(body.refresh_token).toBeTruthy();
+    const users = await api("/api/users");
+    const alice = users.body.filter((user: any) => user.identities?.wechat?.userId === "u-alice");
+    expect(alice).toHaveLength(1);
+    expect(alice[0]).toMatchObject({ id: claims.sub, name: "Alice 爱丽丝" });
+    expect(alice[0].identities.wechat.details).toMatchObject({ id: "u-alice", name: "Alice 爱丽丝" });
+  });
+
+  it("reuses the same Logto user on the next sign-in; no refresh token without prompt=consent", async (ctx) => {
+    if (logto.kind === "real") ctx.skip();
+    const first = await signIn(new Agent(logto.internalUrl, PUBLIC), "alice", { prompt: "consent" });
+    const second = await signIn(new Agent(logto.internalUrl, PUBLIC), "alice");
+    expect(decode(second.body.id_token).sub).toBe(decode(first.body.id_token).sub);
+    expect(second.body.refresh_token).toBeUndefined();
+    expect(first.body.refresh_token).toBeTruthy();
+    const refreshed = await tokenRequest({ grant_type: "refresh_token", refresh_token: first.body.refresh_token as string }, client);
+    expect(refreshed.status).toBe(200);
+    expect(decode(refreshed.body.id_token).sub).toBe(decode(first.body.id_token).sub);
+    const users = await api("/api/users");
+    expect(users.body.filter((user: any) => user.identities?.wechat?.userId === "u-alice")).toHaveLength(1);
+  });
+
+  it("a WeChat token error leaves the user on /sign-in with Logto's message, no user made, and a retry works", async (ctx) => {
+    if (logto.kind === "real") ctx.skip();
+    const control = emulatorControl(emulator.controlUrl);
+    const agent = new Agent(logto.internalUrl, PUBLIC);
+    const before = (await api("/api/users")).body.length as number;
+    const { location: interaction } = await authorize(agent, { direct_sign_in: "social:wechat" });
+    const wechat = await follow(agent, interaction);
+    await control.addFault({ endpoint: "access_token", errcode: 40029 });
+    const landed = await follow(agent, await wechatConfirm(wechat, "bob"));
+    expect(new URL(landed, PUBLIC).pathname).toBe("/sign-in");
+    const page = agent.lastPage!;
+    expect(page.body).toContain('role="toast"');
+    expect(page.body).toContain("Unable to get access token, please check authorization code.");
+    expect((await api("/api/users")).body).toHaveLength(before);
+
+    // Retry from the sign-in page's WeChat button (the interaction is still alive).
+    const button = /action="(\/sign-in\/social\/wechat)"/.exec(page.body)?.[1];
+    expect(button).toBeTruthy();
+    const again = await agent.request(button!, { form: {} });
+    const back = await follow(agent, await wechatConfirm(location(again), "bob"));
+    expect(back.startsWith(`${APP}/api/auth/callback/logto?code=`)).toBe(true);
+    expect((await api("/api/users")).body).toHaveLength(before + 1);
+  });
+
+  it("ends the session with id_token_hint and a registered post_logout_redirect_uri", async (ctx) => {
+    if (logto.kind === "real") ctx.skip();
+    const agent = new Agent(logto.internalUrl, PUBLIC);
+    const { body } = await signIn(agent, "alice");
+    const end = await agent.request(
+      `/oidc/session/end?${new URLSearchParams({ id_token_hint: body.id_token as string, post_logout_redirect_uri: `${APP}/` }).toString()}`,
+    );
+    expect(end.status).toBe(200);
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(end.body)?.[1];
+    expect(end.body).toContain("document.getElementById('op.logoutForm').submit()");
+    const confirm = await agent.request("/oidc/session/end/confirm", { form: { xsrf: xsrf!, logout: "yes" } });
+    expect(confirm.status).toBe(303);
+    expect(location(confirm)).toBe(`${APP}/`);
+    // Signed out: the next authorization asks for sign-in again instead of issuing a code.
+    const { location: next } = await authorize(agent, {});
+    expect(new URL(next, PUBLIC).pathname).toBe("/sign-in");
+  });
+
+  it("refuses an unregistered post_logout_redirect_uri", async () => {
+    const agent = new Agent(logto.internalUrl, PUBLIC);
+    const res = await agent.request(
+      `/oidc/session/end?${new URLSearchParams({ client_id: client.id, post_logout_redirect_uri: "https://evil.test/" }).toString()}`,
+    );
+    expect(res.status).toBe(400);
+  });
+});
