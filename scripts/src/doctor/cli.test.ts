@@ -5,15 +5,17 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { node22 } from "../../../tests/harness/index.js";
 import { defaultApp, start, type Emulator } from "../../../wechat-emulator/src/index.js";
 import { repoRoot, scriptsDir, type Run } from "../../test/helpers.ts";
 
 const tsx = join(repoRoot, "node_modules", ".bin", "tsx");
 const cli = join(scriptsDir, "src", "doctor", "cli.ts");
 
-function doctor(args: string[], env: Record<string, string>): Promise<Run> {
+function doctor(args: string[], env: Record<string, string>, runtime: string[] = [tsx]): Promise<Run> {
   return new Promise((done, fail) => {
-    const child = spawn(tsx, [cli, ...args], {
+    const [command, ...pre] = runtime as [string, ...string[]];
+    const child = spawn(command, [...pre, cli, ...args], {
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -86,19 +88,17 @@ describe("npm run doctor -- --only wechat", () => {
     expect(r.stdout).not.toContain(defaultApp.secret);
   }, 30_000);
 
-  it("WeChat unreachable: FAIL with the address, exit 1, secret not in the error", async () => {
-    await emulator.close();
-    const r = await doctor(["--only", "wechat"], base);
-    expect(r.code).toBe(1);
-    expect(r.stdout).toContain(`FAIL  wechat: WeChat API unreachable at ${emulator.url}`);
-    expect(r.stdout).toContain("fix: allow outbound HTTPS (443)");
-    expect(r.stdout + r.stderr).not.toContain(defaultApp.secret);
-  }, 30_000);
-
   it("WeChat off (no appid, no secret): SKIP, exit 0", async () => {
     const r = await doctor(["--only", "wechat"], { WECHAT_API_BASE: "http://127.0.0.1:9" });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("SKIP  wechat: WECHAT_APP_ID is empty: Sign in with WeChat is off");
+  }, 30_000);
+
+  it("runs as the doctor image does: Node 22 executing the .ts files directly, no build step", async () => {
+    const r = await doctor(["--only", "wechat"], base, [node22, "--no-warnings"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("OK    wechat: appid wx00…0001 and secret accepted");
   }, 30_000);
 
   it("bad arguments and bad configuration: exit 2 with the reason", async () => {
@@ -109,4 +109,13 @@ describe("npm run doctor -- --only wechat", () => {
     expect(badDomain.code).toBe(2);
     expect(badDomain.stderr).toContain("LOGTO_DOMAIN: a bare host name");
   }, 30_000);
+  it("WeChat unreachable: FAIL with the address, exit 1, secret not in the error", async () => {
+    await emulator.close();
+    const r = await doctor(["--only", "wechat"], base);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`FAIL  wechat: WeChat API unreachable at ${emulator.url}`);
+    expect(r.stdout).toContain("fix: allow outbound HTTPS (443)");
+    expect(r.stdout + r.stderr).not.toContain(defaultApp.secret);
+  }, 30_000);
+
 });
