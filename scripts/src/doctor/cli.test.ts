@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { node22 } from "../../../tests/harness/index.js";
 import { defaultApp, start, type Emulator } from "../../../wechat-emulator/src/index.js";
 import { repoRoot, scriptsDir, type Run } from "../../test/helpers.ts";
+import { httpGet, tlsProbe } from "./net.ts";
 
 const tsx = join(repoRoot, "node_modules", ".bin", "tsx");
 const cli = join(scriptsDir, "src", "doctor", "cli.ts");
@@ -109,6 +110,22 @@ describe("npm run doctor -- --only wechat", () => {
     expect(badDomain.code).toBe(2);
     expect(badDomain.stderr).toContain("LOGTO_DOMAIN: a bare host name");
   }, 30_000);
+  it("the real TLS probe and HTTP client: certificate facts, host match, insecure mode", async () => {
+    const port = Number(new URL(emulator.url).port);
+    const cert = await tlsProbe({ host: "127.0.0.1", port, servername: "localhost", timeoutMs: 5000 });
+    expect(cert.matchesHost).toBe(true);
+    expect(cert.trusted).toBe(false); // the emulator's CA is not trusted in this process
+    expect(cert.validTo.getTime()).toBeGreaterThan(Date.now());
+    const other = await tlsProbe({ host: "127.0.0.1", port, servername: "auth.example.com", timeoutMs: 5000 });
+    expect(other.matchesHost).toBe(false);
+    const res = await httpGet(`${emulator.url}/sns/oauth2/access_token?appid=x&secret=y&code=z&grant_type=authorization_code`, {
+      timeoutMs: 5000,
+      insecure: true,
+    });
+    expect(res.status).toBe(200);
+    await expect(httpGet(`${emulator.url}/`, { timeoutMs: 5000 })).rejects.toThrow(/certificate/);
+  });
+
   it("WeChat unreachable: FAIL with the address, exit 1, secret not in the error", async () => {
     await emulator.close();
     const r = await doctor(["--only", "wechat"], base);
