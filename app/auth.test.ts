@@ -162,7 +162,7 @@ describe("jwt and session callbacks", () => {
     );
     const { jwt, callbacks } = setup();
     const token = await jwt({
-      token: { logtoId: "u", accessToken: "at1", refreshToken: "rt1", expiresAt: Math.floor(Date.now() / 1000) - 5 },
+      token: { logtoId: "u", accessToken: "at1", refreshToken: "rt-rejected", expiresAt: Math.floor(Date.now() / 1000) - 5 },
     });
     expect(token).toMatchObject({ logtoId: "u", error: "RefreshTokenError", accessToken: undefined, refreshToken: undefined });
     // No second attempt on the next request.

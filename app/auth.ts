@@ -2,7 +2,7 @@ import NextAuth, { customFetch, type NextAuthConfig } from "next-auth";
 import Logto from "next-auth/providers/logto";
 import { resolveCredentials } from "@/lib/credentials";
 import { normalizeIssuer, readEnv, type AppEnv } from "@/lib/env";
-import { createLogtoFetch, LogtoRequestError, needsRefresh, refreshTokens } from "@/lib/logto";
+import { createLogtoFetch, LogtoRequestError, needsRefresh, refreshOnce, refreshTokens } from "@/lib/logto";
 
 /** Paths that need a signed-in user; everything else is public. */
 export const PROTECTED_PATHS = ["/account"];
@@ -82,12 +82,11 @@ export function createAuthConfig(env: AppEnv = readEnv()): NextAuthConfig {
         try {
           if (!token.refreshToken) throw new LogtoRequestError("no refresh token was issued");
           if (!issuer || !credentials.ok) throw new LogtoRequestError(problem ?? "not configured");
-          const refreshed = await refreshTokens(token.refreshToken, {
-            issuer,
-            clientId: credentials.credentials.clientId,
-            clientSecret: credentials.credentials.clientSecret,
-            fetch: logtoFetch,
-          });
+          const { clientId, clientSecret } = credentials.credentials;
+          const refreshToken = token.refreshToken;
+          const refreshed = await refreshOnce(refreshToken, () =>
+            refreshTokens(refreshToken, { issuer, clientId, clientSecret, fetch: logtoFetch }),
+          );
           return { ...token, ...refreshed, idToken: refreshed.idToken ?? token.idToken };
         } catch (error) {
           console.error(`[auth] token refresh failed for user ${token.logtoId ?? "?"}: ${(error as Error).message}`);

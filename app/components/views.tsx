@@ -88,7 +88,9 @@ export function AccountView(props: {
           </dd>
         </dl>
       </div>
-      <SignOut label={t.signOut} />
+      <div className="actions">
+        <SignOut label={t.signOut} />
+      </div>
     </section>
   );
 }

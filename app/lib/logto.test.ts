@@ -7,6 +7,7 @@ import {
   LogtoRequestError,
   needsRefresh,
   postLogoutRedirectUri,
+  refreshOnce,
   refreshTokens,
 } from "./logto";
 
@@ -174,5 +175,25 @@ describe("logout URL", () => {
       throw new Error("ECONNREFUSED");
     });
     expect(await getEndSessionEndpoint(issuer, down)).toBe(`${issuer}/session/end`);
+  });
+});
+
+describe("refreshOnce", () => {
+  it("shares one refresh between the proxy and the page for the same refresh token", async () => {
+    const result = { accessToken: "at2", refreshToken: "rt2", expiresAt: 1, idToken: undefined };
+    const refresh = vi.fn(async () => result);
+    const [a, b] = await Promise.all([refreshOnce("rt-shared", refresh), refreshOnce("rt-shared", refresh)]);
+    expect(a).toBe(result);
+    expect(b).toBe(result);
+    expect(refresh).toHaveBeenCalledTimes(1);
+  });
+
+  it("does not keep failures", async () => {
+    const refresh = vi.fn(async () => {
+      throw new Error("down");
+    });
+    await expect(refreshOnce("rt-failing", refresh)).rejects.toThrow("down");
+    await expect(refreshOnce("rt-failing", refresh)).rejects.toThrow("down");
+    expect(refresh).toHaveBeenCalledTimes(2);
   });
 });

@@ -150,6 +150,29 @@ export async function refreshTokens(refreshToken: string, options: RefreshOption
   };
 }
 
+type RefreshResult = Awaited<ReturnType<typeof refreshTokens>>;
+type Inflight = Map<string, { promise: Promise<RefreshResult>; until: number }>;
+const INFLIGHT_MS = 30_000;
+
+/**
+ * One refresh per refresh token. A page load runs the jwt callback twice with the same old
+ * cookie (in the proxy, then in the server component, which cannot set cookies), and Logto
+ * rotates refresh tokens: both get the result of one call. Kept on globalThis because the
+ * proxy and the pages are separate bundles in the same process.
+ */
+export function refreshOnce(refreshToken: string, refresh: () => Promise<RefreshResult>, now: number = Date.now()): Promise<RefreshResult> {
+  const store = globalThis as typeof globalThis & { __logtoRefreshInflight?: Inflight };
+  const inflight = (store.__logtoRefreshInflight ??= new Map());
+  for (const [key, entry] of inflight) if (entry.until <= now) inflight.delete(key);
+  const hit = inflight.get(refreshToken);
+  if (hit) return hit.promise;
+  const promise = refresh();
+  inflight.set(refreshToken, { promise, until: now + INFLIGHT_MS });
+  // A failure is not kept: the next request may try again only if the token is still unused.
+  promise.catch(() => inflight.delete(refreshToken));
+  return promise;
+}
+
 const discoverySchema = z.object({ end_session_endpoint: z.url().optional() });
 const endSessionCache = new Map<string, { url: string; until: number }>();
 
