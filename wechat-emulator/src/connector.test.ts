@@ -15,8 +15,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startTestEmulator, type TestEmulator } from "./test-utils.js";
 import { defaultApp, testUsers } from "./users.js";
 
-/** Not 127.0.0.2: the harness's emulator may hold 127.0.0.2:443 while this runs. */
-const emulatorIp = "127.0.44.3";
+/**
+ * Not 127.0.0.2: the harness's emulator may hold 127.0.0.2:443 while this runs. A random 127.44.x.y,
+ * so two runs on one machine (a developer's and a CI clone) do not collide.
+ */
+let emulatorIp = "";
 const redirectUri = "https://auth.stack.test/callback/wechat";
 const config = { appId: defaultApp.appid, appSecret: defaultApp.secret };
 
@@ -58,7 +61,15 @@ const signInCode = async (user: string): Promise<string> => {
 };
 
 beforeAll(async () => {
-  t = await startTestEmulator({ host: emulatorIp, port: 443 });
+  for (let attempt = 1; ; attempt += 1) {
+    emulatorIp = `127.44.${Math.floor(Math.random() * 250) + 1}.${Math.floor(Math.random() * 250) + 2}`;
+    try {
+      t = await startTestEmulator({ host: emulatorIp, port: 443 });
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE" || attempt >= 5) throw error;
+    }
+  }
 });
 afterAll(async () => {
   await t?.stop();

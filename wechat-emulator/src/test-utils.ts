@@ -35,6 +35,9 @@ export const startTestEmulator = async (o: { config?: EmulatorConfig; host?: str
     caFile: join(dir, "ca.crt"),
     now: clock.now,
     log: (line) => lines.push(line),
+  }).catch(async (error: unknown) => {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
   });
   const ca = readFileSync(emulator.caFile, "utf8");
 
