@@ -112,3 +112,14 @@ describe("compose.yaml project rules", () => {
     ]);
   });
 });
+
+describe("compose.yaml + compose.sandbox.yaml (the WeChat emulator overlay)", () => {
+  it("the merged project follows the same rules", () => {
+    const { envFile } = scratchStack(FILLED_SECRETS);
+    const r = run("docker", ["compose", "-f", join(REPO, "compose.yaml"), "-f", join(REPO, "compose.sandbox.yaml"), "--env-file", envFile, "config", "--format", "json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const merged = JSON.parse(r.stdout) as ComposeProject;
+    expect(Object.keys(merged.services)).toContain("wechat-emulator");
+    expect(checkProject(merged, dockerfiles(merged))).toEqual([]);
+  });
+});
