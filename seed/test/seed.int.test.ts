@@ -1,0 +1,312 @@
+/**
+ * The seed as Compose runs it (a process, configured by environment, judged by its exit code)
+ * against a Logto and its Postgres from the shared harness: the real Logto when the environment
+ * names one (LOGTO_DIR, or LOGTO_ENDPOINT + LOGTO_ADMIN_ENDPOINT + LOGTO_DB_URL), else the
+ * project's stand-in. State is checked in Logto's own tables.
+ */
+import { readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  type Logto,
+  type Postgres,
+  freePort,
+  makeTempDir,
+  removeTempDir,
+  runSeed,
+  startLogto,
+  startPostgres,
+} from '../../tests/harness/index.js';
+
+const wechat = { appId: 'wx0000000000000001', appSecret: 'emulator-secret-0000000000000001' };
+const adminPassword = 'Int-test-admin-password-1';
+
+let postgres: Postgres | undefined;
+let logto: Logto;
+let dbUrl: string;
+let directory: string;
+let credentialsFile: string;
+
+const env = (overrides: Record<string, string> = {}): Record<string, string> => ({
+  LOGTO_INTERNAL_URL: logto.internalUrl,
+  LOGTO_DB_URL: dbUrl,
+  LOGTO_DOMAIN: 'auth.stack.test',
+  APP_DOMAIN: 'app.stack.test',
+  ADMIN_DOMAIN: 'admin.stack.test',
+  APP_URL: 'https://app.stack.test:8443',
+  WECHAT_APP_ID: wechat.appId,
+  WECHAT_APP_SECRET: wechat.appSecret,
+  WECHAT_SCOPE: 'snsapi_login',
+  SIGN_IN_METHODS: 'wechat',
+  LOGTO_ADMIN_USERNAME: 'admin',
+  LOGTO_ADMIN_PASSWORD: adminPassword,
+  APP_CREDENTIALS_FILE: credentialsFile,
+  SEED_TIMEOUT_SECONDS: '30',
+  ...overrides,
+});
+
+const query = async <Row extends pg.QueryResultRow>(sql: string, parameters: unknown[] = []) => {
+  const client = new pg.Client({ connectionString: dbUrl });
+  await client.connect();
+  try {
+    return (await client.query<Row>(sql, parameters)).rows;
+  } finally {
+    await client.end();
+  }
+};
+
+/** Everything the seed may create, as plain data, to compare before and after. */
+const snapshot = async () => ({
+  apps: await query(
+    `select id, type::text, oidc_client_metadata, custom_data from applications
+     where tenant_id = 'default' order by id`
+  ),
+  secrets: await query(
+    `select application_id, name, value from application_secrets where tenant_id = 'default' order by 1, 2`
+  ),
+  connectors: await query(`select id, connector_id, config from connectors where tenant_id = 'default' order by id`),
+  signInExperiences: await query(
+    `select tenant_id, sign_up, sign_in, social_sign_in_connector_targets, sign_in_mode::text
+     from sign_in_experiences order by tenant_id`
+  ),
+  adminUsers: await query(`select id, username from users where tenant_id = 'admin' order by id`),
+  file: await readFile(credentialsFile, 'utf8').catch(() => undefined),
+});
+
+const managedApps = async () =>
+  query<{ id: string; oidc_client_metadata: { redirectUris: string[]; postLogoutRedirectUris: string[] } }>(
+    `select id, oidc_client_metadata from applications
+     where tenant_id = 'default' and type = 'Traditional' and custom_data->>'managedBy' = 'wechat-logto-stack'`
+  );
+
+/** The outcome word of each step line (`seed: <step> <outcome> ...`). */
+const outcomes = (stdout: string) =>
+  Object.fromEntries(
+    stdout
+      .split('\n')
+      .map((line) => /^seed: (\S+)\s+(created|updated|unchanged|skipped|would create|would update)\s/.exec(line))
+      .filter((match): match is RegExpExecArray => match !== null)
+      .map((match) => [match[1], match[2]])
+  );
+
+const expectNoSecrets = (output: string, extra: string[] = []) => {
+  for (const secret of [wechat.appSecret, adminPassword, ...extra]) {
+    expect(output).not.toContain(secret);
+  }
+};
+
+beforeAll(async () => {
+  directory = makeTempDir('seed-int');
+  credentialsFile = join(directory, 'app-credentials', 'logto-client.json');
+  if (process.env.LOGTO_ENDPOINT && process.env.LOGTO_DB_URL) {
+    dbUrl = process.env.LOGTO_DB_URL;
+  } else {
+    postgres = await startPostgres();
+    dbUrl = await postgres.createDatabase('logto_seed_int');
+  }
+  logto = await startLogto({
+    dbUrl,
+    endpoint: 'https://auth.stack.test',
+    adminEndpoint: 'https://admin.stack.test',
+  });
+  console.info(`[seed int] against the ${logto.kind} Logto at ${logto.internalUrl}`);
+}, 300_000);
+
+afterAll(async () => {
+  await logto?.stop();
+  await postgres?.stop();
+  if (directory) {
+    removeTempDir(directory);
+  }
+}, 60_000);
+
+describe('seed against a Logto', () => {
+  it('refuses each bad variable with exit 2 and writes nothing', async () => {
+    const before = await snapshot();
+    const cases: Array<[string, Record<string, string>]> = [
+      ['LOGTO_DB_URL', { LOGTO_DB_URL: '' }],
+      ['LOGTO_DB_URL', { LOGTO_DB_URL: 'mysql://nope' }],
+      ['LOGTO_INTERNAL_URL', { LOGTO_INTERNAL_URL: 'logto:3001' }],
+      ['APP_DOMAIN', { APP_DOMAIN: 'https://app.stack.test', APP_URL: '' }],
+      ['APP_URL', { APP_URL: 'https://app.stack.test/sub' }],
+      ['WECHAT_APP_ID', { WECHAT_APP_ID: 'not-an-app-id' }],
+      ['WECHAT_APP_SECRET', { WECHAT_APP_SECRET: '' }],
+      ['WECHAT_SCOPE', { WECHAT_SCOPE: 'snsapi_everything' }],
+      ['SIGN_IN_METHODS', { SIGN_IN_METHODS: 'wechat,email' }],
+      ['LOGTO_ADMIN_USERNAME', { LOGTO_ADMIN_USERNAME: '1-admin' }],
+      ['LOGTO_ADMIN_PASSWORD', { LOGTO_ADMIN_PASSWORD: 'short' }],
+      ['SEED_TIMEOUT_SECONDS', { SEED_TIMEOUT_SECONDS: 'soon' }],
+      ['AUTH_LOGTO_SECRET', { AUTH_LOGTO_ID: 'only-the-id' }],
+    ];
+    for (const [name, overrides] of cases) {
+      // eslint-disable-next-line no-await-in-loop
+      const result = await runSeed(env(overrides), [], { timeoutMs: 60_000 });
+      expect(result.code, `${name}: ${result.stderr}`).toBe(2);
+      expect(result.stderr).toContain(name);
+      expectNoSecrets(result.stdout + result.stderr);
+    }
+    expect(await snapshot()).toEqual(before);
+  }, 180_000);
+
+  it('creates everything on a fresh database', async () => {
+    const result = await runSeed(env());
+    if (process.env.SEED_INT_VERBOSE) {
+      console.info(result.stdout);
+    }
+    expect(result.code, result.stderr).toBe(0);
+    expect(outcomes(result.stdout)).toEqual({
+      bootstrap: 'created',
+      connector: 'created',
+      app: 'created',
+      'sign-in-exp': 'updated',
+      'console-admin': 'created',
+      credentials: 'created',
+    });
+
+    const [app, ...others] = await managedApps();
+    expect(others).toEqual([]);
+    expect(app?.oidc_client_metadata.redirectUris).toEqual([
+      'https://app.stack.test:8443/api/auth/callback/logto',
+    ]);
+    expect(app?.oidc_client_metadata.postLogoutRedirectUris).toEqual(['https://app.stack.test:8443/']);
+
+    const [secret] = await query<{ value: string }>(
+      `select value from application_secrets where tenant_id = 'default' and application_id = $1`,
+      [app?.id]
+    );
+    expect(JSON.parse(await readFile(credentialsFile, 'utf8'))).toEqual({
+      clientId: app?.id,
+      clientSecret: secret?.value,
+    });
+    expect((await stat(credentialsFile)).mode % 0o1000).toBe(0o600);
+    expectNoSecrets(result.stdout + result.stderr, [secret?.value ?? 'x']);
+
+    const connectors = await query<{ id: string; config: Record<string, string> }>(
+      `select id, config from connectors where tenant_id = 'default' and connector_id = 'wechat-web'`
+    );
+    expect(connectors).toEqual([{ id: 'wechat', config: { ...wechat, scope: 'snsapi_login' } }]);
+
+    const [signIn] = await query<{ social_sign_in_connector_targets: string[]; sign_up: unknown; sign_in: unknown }>(
+      `select social_sign_in_connector_targets, sign_up, sign_in from sign_in_experiences where tenant_id = 'default'`
+    );
+    expect(signIn?.social_sign_in_connector_targets).toContain('wechat');
+    expect(signIn?.sign_up).toMatchObject({ identifiers: [], password: false });
+    expect(signIn?.sign_in).toEqual({ methods: [] });
+
+    const admins = await query<{ username: string; password_encrypted: string; roles: string[]; org_roles: string[] }>(
+      `select u.username, u.password_encrypted,
+         array(select r.name from users_roles ur join roles r on r.id = ur.role_id where ur.user_id = u.id order by 1) as roles,
+         array(select orr.organization_role_id from organization_role_user_relations orr
+               where orr.user_id = u.id and orr.organization_id = 't-default') as org_roles
+       from users u where u.tenant_id = 'admin'`
+    );
+    expect(admins).toHaveLength(1);
+    expect(admins[0]).toMatchObject({ username: 'admin', org_roles: ['admin'] });
+    expect(admins[0]?.roles).toEqual(expect.arrayContaining(['default:admin', 'user']));
+    expect(admins[0]?.password_encrypted).toMatch(/^\$argon2i\$v=19\$m=8192,t=8,p=1\$/);
+    const [adminSignIn] = await query<{ mode: string }>(
+      `select sign_in_mode::text as mode from sign_in_experiences where tenant_id = 'admin'`
+    );
+    expect(adminSignIn?.mode).toBe('SignIn');
+
+    // The run's own secret is gone: nothing long-lived is left to leak.
+    expect(
+      await query(`select 1 from application_secrets where tenant_id = 'default' and application_id = 'wls-seed'`)
+    ).toEqual([]);
+  }, 120_000);
+
+  it('changes nothing on a second run', async () => {
+    const before = await snapshot();
+    const result = await runSeed(env());
+    expect(result.code, result.stderr).toBe(0);
+    expect(Object.values(outcomes(result.stdout))).toEqual(Array.from({ length: 6 }, () => 'unchanged'));
+    expect(await snapshot()).toEqual(before);
+  }, 60_000);
+
+  it('with --dry-run, reports changes and makes none', async () => {
+    const before = await snapshot();
+    const result = await runSeed(env({ APP_URL: 'https://app.example.com' }), ['--dry-run']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(outcomes(result.stdout)).toMatchObject({ app: 'would update', connector: 'unchanged' });
+    expect(await snapshot()).toEqual(before);
+  }, 60_000);
+
+  it('updates exactly the fields whose variables changed', async () => {
+    const before = await snapshot();
+    const result = await runSeed(
+      env({ APP_URL: 'https://app.example.com', WECHAT_APP_SECRET: 'another-secret-000000000000000002' })
+    );
+    if (process.env.SEED_INT_VERBOSE) {
+      console.info(result.stdout);
+    }
+    expect(result.code, result.stderr).toBe(0);
+    expect(outcomes(result.stdout)).toEqual({
+      bootstrap: 'unchanged',
+      connector: 'updated',
+      app: 'updated',
+      'sign-in-exp': 'unchanged',
+      'console-admin': 'unchanged',
+      credentials: 'unchanged',
+    });
+    expect(result.stdout).toMatch(/connector\s+updated\s+.*appSecret/);
+    expect(result.stdout).toMatch(/app\s+updated\s+.*redirectUris and postLogoutRedirectUris/);
+    expectNoSecrets(result.stdout, ['another-secret-000000000000000002']);
+
+    const after = await snapshot();
+    expect(after.apps).toHaveLength(before.apps.length);
+    const [app] = await managedApps();
+    expect(app?.oidc_client_metadata).toMatchObject({
+      redirectUris: ['https://app.example.com/api/auth/callback/logto'],
+      postLogoutRedirectUris: ['https://app.example.com/'],
+    });
+    const [connector] = await query<{ config: Record<string, string> }>(
+      `select config from connectors where tenant_id = 'default' and id = 'wechat'`
+    );
+    expect(connector?.config).toEqual({ ...wechat, appSecret: 'another-secret-000000000000000002', scope: 'snsapi_login' });
+    // Everything else is as it was.
+    expect(after.signInExperiences).toEqual(before.signInExperiences);
+    expect(after.adminUsers).toEqual(before.adminUsers);
+    expect(after.file).toEqual(before.file);
+  }, 60_000);
+
+  it('makes one set of objects when two seeds start at once', async () => {
+    // Back to a database without the seed's objects (the console admin stays: it is made once).
+    await query(`delete from applications where tenant_id = 'default' and (custom_data->>'managedBy' = 'wechat-logto-stack' or id = 'wls-seed')`);
+    await query(`delete from connectors where tenant_id = 'default' and id = 'wechat'`);
+    await rm(credentialsFile, { force: true });
+
+    const results = await Promise.all([runSeed(env()), runSeed(env())]);
+    for (const result of results) {
+      expect(result.code, result.stderr).toBe(0);
+    }
+    const created = results.filter(({ stdout }) => outcomes(stdout).app === 'created');
+    expect(created).toHaveLength(1);
+    expect(await managedApps()).toHaveLength(1);
+    expect(
+      await query(`select 1 from connectors where tenant_id = 'default' and connector_id = 'wechat-web'`)
+    ).toHaveLength(1);
+    expect(await query(`select 1 from applications where id = 'wls-seed'`)).toHaveLength(1);
+  }, 120_000);
+
+  it('exits 3 within the timeout when Logto does not answer', async () => {
+    const port = await freePort();
+    const result = await runSeed(env({ LOGTO_INTERNAL_URL: `http://127.0.0.1:${port}`, SEED_TIMEOUT_SECONDS: '3' }));
+    expect(result.code, result.stderr).toBe(3);
+    expect(result.stderr).toContain(`Logto at http://127.0.0.1:${port}/api/status`);
+    // The timeout plus process start-up (npm + tsx) on a loaded two-core machine.
+    expect(result.durationMs).toBeLessThan(3000 + 7000);
+  }, 60_000);
+
+  it('exits 3 within the timeout when Postgres does not answer', async () => {
+    const port = await freePort();
+    const result = await runSeed(
+      env({ LOGTO_DB_URL: `postgres://logto:pw@127.0.0.1:${port}/logto`, SEED_TIMEOUT_SECONDS: '3' })
+    );
+    expect(result.code, result.stderr).toBe(3);
+    expect(result.stderr).toContain(`Postgres at 127.0.0.1:${port}/logto`);
+    expect(result.durationMs).toBeLessThan(3000 + 7000);
+  }, 60_000);
+});
