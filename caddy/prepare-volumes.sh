@@ -8,9 +8,12 @@
 #    always a valid PEM bundle.
 set -eu
 
-ROOT_CRT=/data/caddy/pki/authorities/local/root.crt
-OUT_DIR=/run/caddy-ca
-CRED_DIR=/run/app-credentials
+# Paths inside the container; the variables exist for tests/static only.
+ROOT_CRT=${ROOT_CRT:-/data/caddy/pki/authorities/local/root.crt}
+OUT_DIR=${OUT_DIR:-/run/caddy-ca}
+CRED_DIR=${CRED_DIR:-/run/app-credentials}
+SYSTEM_CAS=${SYSTEM_CAS:-/etc/ssl/certs/ca-certificates.crt}
+WAIT_SECONDS=${WAIT_SECONDS:-60}
 
 chown 1000:1000 "$CRED_DIR"
 chmod 0700 "$CRED_DIR"
@@ -19,12 +22,12 @@ echo "prepare: $CRED_DIR belongs to uid 1000"
 # Caddy creates its local CA while loading a config with `tls internal`; give it a moment.
 if [ "${TLS_MODE:-internal}" = internal ]; then
 	waited=0
-	while [ ! -s "$ROOT_CRT" ] && [ "$waited" -lt 60 ]; do
+	while [ ! -s "$ROOT_CRT" ] && [ "$waited" -lt "$WAIT_SECONDS" ]; do
 		sleep 1
 		waited=$((waited + 1))
 	done
 	if [ ! -s "$ROOT_CRT" ]; then
-		echo "prepare: $ROOT_CRT not found after 60 s although TLS_MODE=internal; see: docker compose logs caddy" >&2
+		echo "prepare: $ROOT_CRT not found after $WAIT_SECONDS s although TLS_MODE=internal; see: docker compose logs caddy" >&2
 		exit 1
 	fi
 fi
@@ -32,7 +35,7 @@ fi
 if [ -s "$ROOT_CRT" ]; then
 	src="$ROOT_CRT"
 else
-	src=/etc/ssl/certs/ca-certificates.crt
+	src=$SYSTEM_CAS
 fi
 cp "$src" "$OUT_DIR/.root.crt.tmp"
 chmod 0644 "$OUT_DIR/.root.crt.tmp"

@@ -1,0 +1,53 @@
+// caddy/prepare-volumes.sh, the one-shot `prepare` step: the app (uid 1000) must be able to read
+// Caddy's root certificate and the seed (uid 1000) to write the credentials directory.
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { REPO, run, scratchDir } from "./util.js";
+
+const PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+
+function volumes() {
+  const dir = scratchDir("prepare-");
+  const paths = {
+    ROOT_CRT: join(dir, "data/caddy/pki/authorities/local/root.crt"),
+    OUT_DIR: join(dir, "caddy-ca"),
+    CRED_DIR: join(dir, "app-credentials"),
+    SYSTEM_CAS: join(dir, "ca-certificates.crt"),
+  };
+  mkdirSync(join(dir, "data/caddy/pki/authorities/local"), { recursive: true, mode: 0o700 });
+  mkdirSync(paths.OUT_DIR);
+  mkdirSync(paths.CRED_DIR);
+  writeFileSync(paths.SYSTEM_CAS, "system bundle\n");
+  return paths;
+}
+const prepare = (env: Record<string, string>) => run("sh", [join(REPO, "caddy/prepare-volumes.sh")], { env });
+
+// chown to uid 1000 needs root, as in the container (and in CI).
+describe.skipIf(process.getuid?.() !== 0)("prepare-volumes.sh", () => {
+  it("publishes Caddy's root-only root.crt world-readable and gives the credentials directory to uid 1000", () => {
+    const v = volumes();
+    writeFileSync(v.ROOT_CRT, PEM, { mode: 0o600 });
+    const r = prepare({ ...v, TLS_MODE: "internal" });
+    expect(r.code, r.stderr).toBe(0);
+    const out = join(v.OUT_DIR, "root.crt");
+    expect(readFileSync(out, "utf8")).toBe(PEM);
+    expect(statSync(out).mode & 0o777).toBe(0o644);
+    expect(statSync(v.CRED_DIR).uid).toBe(1000);
+    expect(statSync(v.CRED_DIR).mode & 0o777).toBe(0o700);
+  });
+
+  it("TLS_MODE=internal without a root after the wait fails, pointing at Caddy's logs", () => {
+    const v = volumes();
+    const r = prepare({ ...v, TLS_MODE: "internal", WAIT_SECONDS: "1" });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("docker compose logs caddy");
+  });
+
+  it("TLS_MODE=acme without an internal root publishes the system CA bundle, so NODE_EXTRA_CA_CERTS stays valid", () => {
+    const v = volumes();
+    const r = prepare({ ...v, TLS_MODE: "acme" });
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(join(v.OUT_DIR, "root.crt"), "utf8")).toBe("system bundle\n");
+  });
+});
