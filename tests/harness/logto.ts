@@ -35,6 +35,9 @@ export interface StartLogtoOptions {
   logDir?: string;
   /** Readiness deadline (default 90 s). */
   timeoutMs?: number;
+  /** Listener ports (default: free ones). */
+  port?: number;
+  adminPort?: number;
 }
 
 export interface Logto {
@@ -66,6 +69,12 @@ export function standinEntry(): string {
   return process.env.LOGTO_STANDIN_ENTRY ?? join(testsDir, "logto-standin", "src", "index.ts");
 }
 
+/** host:port of the external Logto's listeners (Caddy's upstreams), or undefined when the harness starts Logto. */
+export function externalLogtoUpstreams(env: NodeJS.ProcessEnv = process.env): { logto: string; admin: string } | undefined {
+  if (logtoModeFromEnv(env).kind !== "external") return undefined;
+  return { logto: new URL(env.LOGTO_ENDPOINT!).host, admin: new URL(env.LOGTO_ADMIN_ENDPOINT!).host };
+}
+
 function logtoCliBin(): string {
   return join(dirname(require.resolve("@logto/cli/package.json")), "bin", "logto.js");
 }
@@ -89,7 +98,8 @@ export async function startLogto(o: StartLogtoOptions): Promise<Logto> {
     };
   }
 
-  const [port, adminPort] = [await freePort(), await freePort()];
+  const port = o.port ?? (await freePort());
+  const adminPort = o.adminPort ?? (await freePort());
   const env = baseEnv({
     ...o.env,
     DB_URL: o.dbUrl,
