@@ -1,8 +1,9 @@
 // Helpers of the static checks: run a command with a clean environment, make scratch .env files.
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { afterAll } from "vitest";
 
 export const REPO = resolve(import.meta.dirname, "../..");
 
@@ -25,8 +26,16 @@ export function run(cmd: string, args: string[], opts: { env?: Record<string, st
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
+const scratchDirs: string[] = [];
+// Each test file imports this module afresh: its scratch directories go when the file is done.
+afterAll(() => {
+  for (const dir of scratchDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 export function scratchDir(prefix = "static-"): string {
-  return mkdtempSync(join(tmpdir(), `wls-${prefix}`));
+  const dir = mkdtempSync(join(tmpdir(), `wls-${prefix}`));
+  scratchDirs.push(dir);
+  return dir;
 }
 
 /**
