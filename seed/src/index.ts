@@ -30,9 +30,10 @@ const main = async (): Promise<number> => {
     }
     const config = parseConfig(process.env);
     const summary = await runSeed(config, { dryRun: options.dryRun, log });
+    const [created, updated] = options.dryRun ? ['to create', 'to update'] : ['created', 'updated'];
     log.info(
       `${options.dryRun ? 'dry run ' : ''}done in ${Math.round(summary.durationMs)} ms: ` +
-        `${summary.created} created, ${summary.updated} updated, ` +
+        `${summary.created} ${created}, ${summary.updated} ${updated}, ` +
         `${summary.unchanged} unchanged, ${summary.skipped} skipped`
     );
     return exitCodes.ok;

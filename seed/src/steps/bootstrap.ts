@@ -222,7 +222,6 @@ export const bootstrap = async (
     throw error;
   }
 
-  const appWord = changes.includes('create app') ? 'created' : 'found';
   const result: StepResult = {
     outcome: changes.includes('create app')
       ? 'created'
@@ -230,9 +229,9 @@ export const bootstrap = async (
         ? 'updated'
         : 'unchanged',
     detail:
-      `M2M app ${seedM2mAppId} ${appWord}` +
+      `M2M app ${seedM2mAppId} with role "${managementApiAccessRoleName}"` +
       (changes.length > 0 ? ` (${listNames(changes)})` : '') +
-      `, role "${managementApiAccessRoleName}", run secret issued` +
+      ', run secret issued' +
       (dryRun && changes.length > 0 ? ' (dry run: removed again at the end)' : ''),
   };
   return { result, cleanup };

@@ -86,7 +86,7 @@ export const reconcileConnector = async (context: StepContext): Promise<StepResu
     guard: z.array(connectorGuard),
   });
   const plan = planConnector(connectors, config.wechat);
-  const callback = `/callback/${plan.action === 'create' ? wechatConnectorId : 'id' in plan ? plan.id : ''}`;
+  const callback = `https://${config.logtoDomain}/callback/${plan.action === 'create' ? wechatConnectorId : 'id' in plan ? plan.id : ''}`;
   state.wechatConnector = true;
 
   switch (plan.action) {
@@ -102,7 +102,7 @@ export const reconcileConnector = async (context: StepContext): Promise<StepResu
       }
       return {
         outcome: 'created',
-        detail: `WeChat (Web) connector "${wechatConnectorId}" (appId ${config.wechat.appId}, scope ${config.wechat.scope}), callback ${callback}`,
+        detail: `WeChat (Web) connector "${wechatConnectorId}" (appId ${config.wechat.appId}, scope ${config.wechat.scope}), callback ${callback} (WeChat's authorization callback domain: ${config.logtoDomain})`,
       };
     }
     case 'update': {
