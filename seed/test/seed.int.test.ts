@@ -151,6 +151,20 @@ describe('seed against a Logto', () => {
     expect(await snapshot()).toEqual(before);
   }, 180_000);
 
+  it('with --dry-run on a fresh database, reports everything and leaves nothing behind', async () => {
+    const before = await snapshot();
+    const result = await runSeed(env(), ['--dry-run']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(outcomes(result.stdout)).toMatchObject({
+      connector: 'would create',
+      app: 'would create',
+      'console-admin': 'would create',
+      credentials: 'would create',
+    });
+    expect(await snapshot()).toEqual(before);
+    expect(await query(`select 1 from applications where id = 'wls-seed'`)).toEqual([]);
+  }, 60_000);
+
   it('creates everything on a fresh database', async () => {
     const result = await runSeed(env());
     if (process.env.SEED_INT_VERBOSE) {
