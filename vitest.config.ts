@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 // One run covers every workspace; each workspace's own vitest.config.ts says how its tests run.
 export default defineConfig({
   test: {
-    projects: ["app", "seed", "wechat-emulator", "scripts", "tests"],
+    // tests/vitest.e2e.config.ts: the end-to-end project (Chromium against the whole stack; its
+    // globalSetup starts the stack only when e2e specs are selected).
+    projects: ["app", "seed", "wechat-emulator", "scripts", "tests", "tests/vitest.e2e.config.ts"],
   },
 });

@@ -16,12 +16,20 @@ afterEach(async (context) => {
   const name = `${context.task.file?.name ?? "e2e"}-${context.task.name}`;
   const shots = await screenshotOpenBrowsers(name);
   const stack = inject("stack");
-  const logs = ["app", "logto", "caddy", "wechat-emulator"]
-    .map((service) => [service, tailOf(join(stack.logDir, `${service}.log`), 25)] as const)
+  // Caddy's access log is one long JSON line per request: a few are enough.
+  const logs = (
+    [
+      ["app", 25],
+      ["logto", 25],
+      ["wechat-emulator", 10],
+      ["caddy", 4],
+    ] as const
+  )
+    .map(([service, lines]) => [service, tailOf(join(stack.logDir, `${service}.log`), lines)] as const)
     .filter(([, text]) => text)
     .map(([service, text]) => `--- last lines of ${service}.log ---\n${text}`)
     .join("\n");
-  console.error(`[harness] "${context.task.name}" failed. Screenshots: ${shots.join(", ") || "(no open browser)"}\n${logs}`);
+  console.error(`[harness] "${context.task.name}" failed. Screenshots: ${shots.join(", ") || "(no open browser)"}; all logs: ${stack.logDir}\n${logs}`);
 });
 
 afterAll(async () => {

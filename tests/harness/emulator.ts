@@ -12,7 +12,11 @@ import { httpRequest, makeTempDir, removeTempDir, ServiceError, startProcess, wa
 export const WECHAT_HOSTS = ["open.weixin.qq.com", "api.weixin.qq.com"] as const;
 
 export interface StartEmulatorOptions {
-  /** Loopback address for the HTTPS listener (default 127.0.0.2). */
+  /**
+   * Loopback address for the HTTPS listener. Default: the first of 127.0.0.2, 127.0.0.3, ... with
+   * nothing on the port, so several stacks (an e2e run beside the harness's own tests, or two
+   * engineers' runs on one machine) each get their own "api.weixin.qq.com:443".
+   */
   ip?: string;
   /** HTTPS port (default 443; anything else is for the emulator's own tests only). */
   port?: number;
@@ -47,8 +51,29 @@ export interface Emulator {
   stop(): Promise<void>;
 }
 
+const CANDIDATE_IPS = Array.from({ length: 40 }, (_, i) => `127.0.0.${i + 2}`);
+
 export async function startEmulator(o: StartEmulatorOptions = {}): Promise<Emulator> {
-  const ip = o.ip ?? "127.0.0.2";
+  if (o.ip) return startEmulatorOn(o.ip, o);
+  const port = o.port ?? 443;
+  let lastError: unknown;
+  for (const ip of CANDIDATE_IPS) {
+    if (await isListening(ip, port, 300)) continue;
+    try {
+      return await startEmulatorOn(ip, o);
+    } catch (error) {
+      // Someone took this address between the check and the bind: try the next one.
+      if (error instanceof ServiceError && /EADDRINUSE|address is taken/.test(error.message)) {
+        lastError = error;
+        continue;
+      }
+      throw error;
+    }
+  }
+  throw lastError ?? new ServiceError("wechat-emulator", `no free loopback address with port ${port} among ${CANDIDATE_IPS[0]}..${CANDIDATE_IPS.at(-1)}`, "");
+}
+
+async function startEmulatorOn(ip: string, o: StartEmulatorOptions): Promise<Emulator> {
   const port = o.port ?? 443;
   if (await isListening(ip, port)) {
     throw new ServiceError("wechat-emulator", `${ip}:${port} is already taken by another process (a leftover emulator or a Caddy bound to 0.0.0.0?)`, "");

@@ -218,7 +218,12 @@ export function startProcess(o: StartProcessOptions): ServiceProcess {
         } catch {
           // gone
         }
-        const timedOut = await Promise.race([exited.then(() => false), sleep(timeoutMs).then(() => true)]);
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = await Promise.race([
+          exited.then(() => false),
+          new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs))),
+        ]);
+        clearTimeout(timer); // a pending timer would keep the process (vitest's main one) alive
         if (timedOut) log.push(`[harness] ${o.name} ignored ${signal} for ${timeoutMs} ms: SIGKILL\n`);
       }
       // Leader gone (or stubborn): nothing of the group may survive it.

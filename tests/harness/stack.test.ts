@@ -37,7 +37,7 @@ describe("startStack (without the app)", () => {
   it("lets Logto's side reach the WeChat emulator by its real host names", async () => {
     const url = "https://api.weixin.qq.com/sns/oauth2/access_token?appid=wx0000000000000001&secret=x&code=y&grant_type=authorization_code";
     const r = await runFixture(node22, { ...stack.nodeEnv, CHECK_NAME: "api.weixin.qq.com" }, [url]);
-    expect(r.callback).toEqual({ address: "127.0.0.2", family: 4 });
+    expect(r.callback).toEqual({ address: stack.emulator!.ip, family: 4 });
     expect(JSON.parse(r.fetch[url].body)).toHaveProperty("errcode");
     expect((await emulatorControl(stack.emulator!.controlUrl).calls()).access_token).toBeGreaterThanOrEqual(1);
   });
@@ -76,7 +76,7 @@ describe("startStack (without the app)", () => {
     await stack.stop();
     for (const pid of pids) expect(groupMembers(pid)).toEqual([]);
     expect(await isListening("127.0.0.1", stack.httpsPort)).toBe(false);
-    expect(await isListening("127.0.0.2", 443)).toBe(false);
+    expect(await isListening(stack.emulator!.ip, 443)).toBe(false);
     expect(await isListening("127.0.0.1", postgres.port)).toBe(false);
     expect(await isListening("127.0.0.1", Number(new URL(logto.internalUrl).port))).toBe(false);
     const left = (() => {

@@ -113,7 +113,6 @@ export async function startStack(o: StartStackOptions = {}): Promise<Stack> {
       issuer: `https://${DOMAINS.logto}:${httpsPort}/oidc`,
     };
     const hosts: Record<string, string> = { [DOMAINS.logto]: "127.0.0.1", [DOMAINS.app]: "127.0.0.1", [DOMAINS.admin]: "127.0.0.1" };
-    if (wechat) for (const h of WECHAT_HOSTS) hosts[h] = "127.0.0.2";
 
     // The app's build can take minutes: do it first, before anything is waiting on it.
     if (o.app ?? true) {
@@ -130,6 +129,8 @@ export async function startStack(o: StartStackOptions = {}): Promise<Stack> {
       emulator = await timed("wechat-emulator", () => startEmulator({ callbackDomain: `${DOMAINS.logto}:${httpsPort}`, logDir }));
       const e = emulator;
       stoppers.push(() => e.stop());
+      // 127.0.0.2 unless another stack holds it (see startEmulator).
+      for (const h of WECHAT_HOSTS) hosts[h] = e.ip;
     }
 
     const [logtoPort, adminPort, appPort] = [await freePort(), await freePort(), await freePort()];
