@@ -98,6 +98,57 @@ const expectNoSecrets = (output: string, extra: string[] = []) => {
   }
 };
 
+
+/**
+ * Sign in to the console as Logto's own console does (tenant `admin`, app `admin-console`),
+ * through Logto's experience API. `interactionEvent` Register checks that registration is closed.
+ */
+const consoleExperience = async (username: string, password: string) => {
+  const adminOrigin = 'https://admin.stack.test';
+  const cookies = new Map<string, string>();
+  const call = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${logto.adminInternalUrl}${path}`, {
+      method,
+      redirect: 'manual',
+      headers: {
+        // Logto picks tenant `admin` from the public URL (TRUST_PROXY_HEADER=1).
+        'x-forwarded-host': 'admin.stack.test',
+        'x-forwarded-proto': 'https',
+        'logto-app-id': 'admin-console',
+        cookie: [...cookies].map(([name, value]) => `${name}=${value}`).join('; '),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    for (const line of response.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const index = pair?.indexOf('=') ?? -1;
+      if (pair && index > 0) {
+        cookies.set(pair.slice(0, index), pair.slice(index + 1));
+      }
+    }
+    const text = await response.text();
+    return { status: response.status, location: response.headers.get('location'), text };
+  };
+  const authorization = await call(
+    'GET',
+    `/oidc/auth?client_id=admin-console&redirect_uri=${encodeURIComponent(`${adminOrigin}/console/callback`)}` +
+      '&response_type=code&scope=openid&state=s&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256'
+  );
+  // Registration: the event is accepted, creating the user is refused (auth.forbidden).
+  await call('PUT', '/api/experience', { interactionEvent: 'Register' });
+  const register = await call('POST', '/api/experience/identification', {});
+  const signIn = await call('PUT', '/api/experience', { interactionEvent: 'SignIn' });
+  const verification = await call('POST', '/api/experience/verification/password', {
+    identifier: { type: 'username', value: username },
+    password,
+  });
+  const { verificationId } = JSON.parse(verification.text || '{}') as { verificationId?: string };
+  const identification = await call('POST', '/api/experience/identification', { verificationId });
+  const submit = await call('POST', '/api/experience/submit');
+  return { authorization, register, signIn, verification, identification, submit };
+};
+
 beforeAll(async () => {
   directory = makeTempDir('seed-int');
   credentialsFile = join(directory, 'app-credentials', 'logto-client.json');
@@ -221,6 +272,9 @@ describe('seed against a Logto', () => {
     expect(admins[0]).toMatchObject({ username: 'admin', org_roles: ['admin'] });
     expect(admins[0]?.roles).toEqual(expect.arrayContaining(['default:admin', 'user']));
     expect(admins[0]?.password_encrypted).toMatch(/^\$argon2i\$v=19\$m=8192,t=8,p=1\$/);
+    // Logto checks passwords with hash-wasm's argon2Verify (libraries/user-password-verification.ts).
+    const { argon2Verify } = await import('hash-wasm');
+    await expect(argon2Verify({ password: adminPassword, hash: admins[0]?.password_encrypted ?? '' })).resolves.toBe(true);
     const [adminSignIn] = await query<{ mode: string }>(
       `select sign_in_mode::text as mode from sign_in_experiences where tenant_id = 'admin'`
     );
@@ -231,6 +285,21 @@ describe('seed against a Logto', () => {
       await query(`select 1 from application_secrets where tenant_id = 'default' and application_id = 'wls-seed'`)
     ).toEqual([]);
   }, 120_000);
+
+  it('gives a console admin who can sign in, and nobody can register', async (context) => {
+    if (logto.kind !== 'real') {
+      context.skip('needs a real Logto (the stand-in has no console)');
+    }
+    const flow = await consoleExperience('admin', adminPassword);
+    expect(flow.authorization.location).toMatch(/\/sign-in/);
+    expect(flow.register.status, flow.register.text).toBe(403);
+    expect(JSON.parse(flow.register.text)).toMatchObject({ code: 'auth.forbidden' });
+    expect(flow.signIn.status, flow.signIn.text).toBe(204);
+    expect(flow.verification.status, flow.verification.text).toBe(200);
+    expect(flow.identification.status, flow.identification.text).toBe(204);
+    expect(flow.submit.status, flow.submit.text).toBe(200);
+    expect(JSON.parse(flow.submit.text)).toMatchObject({ redirectTo: expect.stringContaining('/oidc/auth') });
+  }, 60_000);
 
   it('changes nothing on a second run', async () => {
     const before = await snapshot();
