@@ -25,7 +25,7 @@ const probeLogto = async (logtoUrl: string) => {
 };
 
 /** host/port of the DSN; undefined for Unix sockets (the connection retries cover those). */
-const tcpTarget = (dbUrl: string) => {
+export const tcpTarget = (dbUrl: string) => {
   const url = new URL(dbUrl);
   const host = decodeURIComponent(url.hostname) || url.searchParams.get('host') || 'localhost';
   if (host.startsWith('/')) {
