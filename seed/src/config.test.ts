@@ -45,8 +45,11 @@ describe('parseConfig', () => {
       SIGN_IN_METHODS: '',
       LOGTO_ADMIN_PASSWORD: '',
       SEED_TIMEOUT_SECONDS: '',
+      AUTH_LOGTO_ID: '',
+      AUTH_LOGTO_SECRET: ' ',
     });
     expect(config.wechat).toBeUndefined();
+    expect(config.operatorCredentials).toBe(false);
     expect(config.signInMethods).toBeUndefined();
     expect(config.admin.password).toBeUndefined();
     expect(config.timeoutMs).toBe(120_000);

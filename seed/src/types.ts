@@ -11,6 +11,7 @@ import type {
   SignInExperience,
   SignIn,
   SignUp,
+  SocialSignIn,
 } from '@logto/schemas';
 import { z } from 'zod4';
 
@@ -88,10 +89,22 @@ const signInGuard = z.object({
 });
 conforms<Conforms<typeof signInGuard, SignIn>>();
 
+/**
+ * Loose: the seed patches `socialSignIn` whole (Logto replaces the JSON column), so keys it does
+ * not know must come back unchanged.
+ */
+const socialSignInGuard = z.looseObject({
+  automaticAccountLinking: z.boolean().optional(),
+  skipRequiredIdentifiers: z.boolean().optional(),
+});
+conforms<Conforms<typeof socialSignInGuard, SocialSignIn>>();
+
 export const signInExperienceGuard = z.object({
   signUp: signUpGuard,
   signIn: signInGuard,
   socialSignInConnectorTargets: z.array(z.string()),
+  /** Column since Logto 1.18 (`not null default '{}'`); optional so an older server still parses. */
+  socialSignIn: socialSignInGuard.optional(),
 });
 export type SignInExperienceState = z.infer<typeof signInExperienceGuard>;
 conforms<Conforms<typeof signInExperienceGuard, SignInExperience>>();

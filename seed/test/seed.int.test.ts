@@ -69,7 +69,7 @@ const snapshot = async () => ({
   ),
   connectors: await query(`select id, connector_id, config from connectors where tenant_id = 'default' order by id`),
   signInExperiences: await query(
-    `select tenant_id, sign_up, sign_in, social_sign_in_connector_targets, sign_in_mode::text
+    `select tenant_id, sign_up, sign_in, social_sign_in_connector_targets, social_sign_in, sign_in_mode::text
      from sign_in_experiences order by tenant_id`
   ),
   adminUsers: await query(`select id, username from users where tenant_id = 'admin' order by id`),
@@ -254,10 +254,17 @@ describe('seed against a Logto', () => {
     );
     expect(connectors).toEqual([{ id: 'wechat', config: { ...wechat, scope: 'snsapi_login' } }]);
 
-    const [signIn] = await query<{ social_sign_in_connector_targets: string[]; sign_up: unknown; sign_in: unknown }>(
-      `select social_sign_in_connector_targets, sign_up, sign_in from sign_in_experiences where tenant_id = 'default'`
+    const [signIn] = await query<{
+      social_sign_in_connector_targets: string[];
+      social_sign_in: unknown;
+      sign_up: unknown;
+      sign_in: unknown;
+    }>(
+      `select social_sign_in_connector_targets, social_sign_in, sign_up, sign_in
+       from sign_in_experiences where tenant_id = 'default'`
     );
     expect(signIn?.social_sign_in_connector_targets).toContain('wechat');
+    expect(signIn?.social_sign_in).toEqual({ skipRequiredIdentifiers: true });
     expect(signIn?.sign_up).toMatchObject({ identifiers: [], password: false });
     expect(signIn?.sign_in).toEqual({ methods: [] });
 
@@ -354,6 +361,68 @@ describe('seed against a Logto', () => {
     expect(after.adminUsers).toEqual(before.adminUsers);
     expect(after.file).toEqual(before.file);
   }, 60_000);
+
+  it('with SIGN_IN_METHODS empty, lets new WeChat users skip Logto\'s username step unless the operator chose', async () => {
+    const defaultSignInExperience = async () =>
+      (
+        await query<{ sign_up: unknown; sign_in: unknown; social_sign_in: unknown }>(
+          `select sign_up, sign_in, social_sign_in from sign_in_experiences where tenant_id = 'default'`
+        )
+      )[0];
+    const setSocialSignIn = async (value: unknown) =>
+      query(`update sign_in_experiences set social_sign_in = $1 where tenant_id = 'default'`, [
+        JSON.stringify(value),
+      ]);
+    // Logto's seeded policy (packages/schemas/src/seeds/sign-in-experience.ts): username + password.
+    const logtoDefault = {
+      signUp: { identifiers: ['username'], password: true, verify: false },
+      signIn: {
+        methods: [{ identifier: 'username', password: true, verificationCode: false, isPasswordPrimary: true }],
+      },
+    };
+    await query(
+      `update sign_in_experiences set sign_up = $1, sign_in = $2, social_sign_in = '{}' where tenant_id = 'default'`,
+      [JSON.stringify(logtoDefault.signUp), JSON.stringify(logtoDefault.signIn)]
+    );
+
+    // Fresh: the field is absent, so the seed sets it and leaves the policy alone.
+    const first = await runSeed(env({ SIGN_IN_METHODS: '' }));
+    expect(first.code, first.stderr).toBe(0);
+    expect(outcomes(first.stdout)['sign-in-exp']).toBe('updated');
+    expect(first.stdout).toMatch(/sign-in-exp\s+updated\s+social sign-up skips required identifiers/);
+    expect(await defaultSignInExperience()).toEqual({
+      sign_up: logtoDefault.signUp,
+      sign_in: logtoDefault.signIn,
+      social_sign_in: { skipRequiredIdentifiers: true },
+    });
+
+    // Second run: nothing to do.
+    const before = await snapshot();
+    const second = await runSeed(env({ SIGN_IN_METHODS: '' }));
+    expect(second.code, second.stderr).toBe(0);
+    expect(outcomes(second.stdout)['sign-in-exp']).toBe('unchanged');
+    expect(await snapshot()).toEqual(before);
+
+    // The operator turned it off (console: "Skip required identifiers" unchecked): it stays off.
+    await setSocialSignIn({ skipRequiredIdentifiers: false, automaticAccountLinking: true });
+    const third = await runSeed(env({ SIGN_IN_METHODS: '' }));
+    expect(third.code, third.stderr).toBe(0);
+    expect(outcomes(third.stdout)['sign-in-exp']).toBe('unchanged');
+    expect((await defaultSignInExperience())?.social_sign_in).toEqual({
+      skipRequiredIdentifiers: false,
+      automaticAccountLinking: true,
+    });
+
+    // Another key of the operator's is kept when the seed adds the field.
+    await setSocialSignIn({ automaticAccountLinking: true });
+    const fourth = await runSeed(env({ SIGN_IN_METHODS: '' }));
+    expect(fourth.code, fourth.stderr).toBe(0);
+    expect(outcomes(fourth.stdout)['sign-in-exp']).toBe('updated');
+    expect((await defaultSignInExperience())?.social_sign_in).toEqual({
+      automaticAccountLinking: true,
+      skipRequiredIdentifiers: true,
+    });
+  }, 120_000);
 
   it('makes one set of objects when two seeds start at once', async () => {
     // Back to a database without the seed's objects (the console admin stays: it is made once).

@@ -41,7 +41,10 @@ class Agent {
     private origin: string,
   ) {}
 
-  async request(url: string, o: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}) {
+  async request(
+    url: string,
+    o: { method?: string; form?: Record<string, string>; json?: unknown; headers?: Record<string, string> } = {},
+  ) {
     const target = new URL(url, this.origin);
     if (target.origin !== this.origin) throw new Error(`not ours: ${url}`);
     const headers: Record<string, string> = {
@@ -51,10 +54,11 @@ class Agent {
       ...o.headers,
     };
     if (o.form) headers["content-type"] = "application/x-www-form-urlencoded";
+    if (o.json !== undefined) headers["content-type"] = "application/json";
     const res = await httpRequest(`${this.internal}${target.pathname}${target.search}`, {
-      method: o.method ?? (o.form ? "POST" : "GET"),
+      method: o.method ?? (o.form || o.json !== undefined ? "POST" : "GET"),
       headers,
-      body: o.form ? new URLSearchParams(o.form).toString() : undefined,
+      body: o.form ? new URLSearchParams(o.form).toString() : o.json !== undefined ? JSON.stringify(o.json) : undefined,
     });
     const setCookie = res.headers["set-cookie"];
     for (const line of Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : []) {
@@ -571,5 +575,192 @@ describe("Admin console sign-in (admin tenant on ADMIN_ENDPOINT)", () => {
     expect([302, 303]).toContain(res.status);
     const users = await pg.query("select username from users where tenant_id = 'admin'", [], "logto_standin_test");
     expect(users.rows.map((row) => row.username)).toEqual([username]);
+  });
+});
+
+describe("Social sign-up when the sign-up policy asks for a username (socialSignIn.skipRequiredIdentifiers)", () => {
+  let client: { id: string; secret: string };
+  // Logto's seeded sign-up policy (packages/schemas/src/seeds/sign-in-experience.ts).
+  const usernamePolicy = {
+    signUp: { identifiers: ["username"], password: true, verify: false },
+    signIn: { methods: [{ identifier: "username", password: true, verificationCode: false, isPasswordPrimary: true }] },
+  };
+  const callback = `${APP}/api/auth/callback/logto`;
+
+  type SignUp = { agent: Agent; verifier: string } & (
+    | { step: "signed-in"; redirect: string }
+    | { step: "username"; path: string; verificationId?: string }
+  );
+
+  /** Follows Logto's redirects until a page (recorded in agent.lastPage) or another origin. */
+  const follow = async (agent: Agent, start: string) => {
+    let next = start;
+    for (let hop = 0; hop < 10; hop++) {
+      const url = new URL(next, PUBLIC);
+      if (url.origin !== PUBLIC) return next;
+      const res = await agent.request(next);
+      if (![302, 303].includes(res.status)) {
+        agent.lastPage = res;
+        return next;
+      }
+      next = location(res);
+    }
+    throw new Error("redirect loop");
+  };
+
+  /**
+   * A new WeChat user signs in to the app. Stand-in: its server-rendered pages. Real Logto: the
+   * calls its experience SPA makes to /api/experience (packages/experience; a `user.missing_profile`
+   * 422 naming `username` is what the SPA turns into /continue/username, see
+   * use-required-profile-error-handler.ts).
+   */
+  const wechatSignUp = async (user: "alice" | "bob"): Promise<SignUp> => {
+    const agent = new Agent(logto.internalUrl, PUBLIC);
+    const verifier = randomBytes(32).toString("base64url");
+    const params = new URLSearchParams({
+      client_id: client.id,
+      redirect_uri: callback,
+      response_type: "code",
+      scope: "openid profile",
+      code_challenge: createHash("sha256").update(verifier).digest("base64url"),
+      code_challenge_method: "S256",
+      ...(logto.kind === "real" ? {} : { direct_sign_in: "social:wechat" }),
+    });
+    const authorization = await agent.request(`/oidc/auth?${params.toString()}`);
+    expect(authorization.status).toBe(303);
+
+    if (logto.kind !== "real") {
+      const wechat = await follow(agent, location(authorization));
+      const landed = await follow(agent, await wechatConfirm(wechat, user));
+      if (landed.startsWith(`${callback}?`)) return { agent, verifier, step: "signed-in", redirect: landed };
+      expect(agent.lastPage?.status).toBe(200);
+      return { agent, verifier, step: "username", path: new URL(landed, PUBLIC).pathname };
+    }
+
+    const api = (path: string, method: string, json?: unknown) =>
+      agent.request(path, { method, json: json ?? {}, headers: { "logto-app-id": client.id } });
+    expect((await api("/api/experience", "PUT", { interactionEvent: "SignIn" })).status).toBe(204);
+    const state = randomBytes(8).toString("hex");
+    const created = await api("/api/experience/verification/social/wechat/authorization-uri", "POST", {
+      state,
+      redirectUri: `${PUBLIC}/callback/wechat`,
+    });
+    expect(created.status, created.body).toBe(200);
+    const { authorizationUri, verificationId } = JSON.parse(created.body) as { authorizationUri: string; verificationId: string };
+    const back = new URL(await wechatConfirm(authorizationUri, user));
+    expect(back.origin + back.pathname).toBe(`${PUBLIC}/callback/wechat`);
+    const verified = await api("/api/experience/verification/social/wechat/verify", "POST", {
+      verificationId,
+      connectorData: { ...Object.fromEntries(back.searchParams), redirectUri: `${PUBLIC}/callback/wechat` },
+    });
+    expect(verified.status, verified.body).toBe(200);
+    // A new identity: sign-in says "no such user", the SPA switches the interaction to Register.
+    const signIn = await api("/api/experience/identification", "POST", { verificationId });
+    expect(signIn.status, signIn.body).toBe(404);
+    expect(JSON.parse(signIn.body)).toMatchObject({ code: "user.identity_not_exist" });
+    expect((await api("/api/experience/interaction-event", "PUT", { interactionEvent: "Register" })).status).toBe(204);
+    const register = await api("/api/experience/identification", "POST", { verificationId });
+    if (register.status === 422) {
+      expect(JSON.parse(register.body)).toMatchObject({ code: "user.missing_profile", data: { missingProfile: ["username"] } });
+      return { agent, verifier, step: "username", path: "/continue/username", verificationId };
+    }
+    expect(register.status, register.body).toBe(201); // Register: the user is created here
+    return { agent, verifier, step: "signed-in", redirect: await submit(agent) };
+  };
+
+  /** Real Logto: submit the interaction and follow it back to the app. */
+  const submit = async (agent: Agent) => {
+    const submitted = await agent.request("/api/experience/submit", { method: "POST", json: {}, headers: { "logto-app-id": client.id } });
+    expect(submitted.status, submitted.body).toBe(200);
+    return follow(agent, (JSON.parse(submitted.body) as { redirectTo: string }).redirectTo);
+  };
+
+  /** Answers the username step (the form of the stand-in, /api/experience/profile on Logto). */
+  const chooseUsername = async (signUp: Extract<SignUp, { step: "username" }>, username: string) => {
+    const { agent } = signUp;
+    if (logto.kind !== "real") {
+      const res = await agent.request("/continue/username", { form: { identifier: username } });
+      return follow(agent, location(res));
+    }
+    const headers = { "logto-app-id": client.id };
+    const profile = await agent.request("/api/experience/profile", { method: "POST", json: { type: "username", value: username }, headers });
+    expect(profile.status, profile.body).toBe(204);
+    const identified = await agent.request("/api/experience/identification", { method: "POST", json: {}, headers });
+    expect(identified.status, identified.body).toBe(201);
+    return submit(agent);
+  };
+
+  const idToken = async (redirect: string, verifier: string) => {
+    expect(redirect.startsWith(`${callback}?`), redirect).toBe(true);
+    const code = new URL(redirect).searchParams.get("code")!;
+    const { status, body } = await tokenRequest(
+      { grant_type: "authorization_code", code, redirect_uri: callback, code_verifier: verifier },
+      client,
+    );
+    expect(status).toBe(200);
+    return decode(body.id_token as string);
+  };
+
+  const wechatUsers = async (openid: string) =>
+    ((await api("/api/users")).body as any[]).filter((user) => user.identities?.wechat?.userId === openid);
+
+  const forgetWechatUser = (openid: string) =>
+    pg.query(`delete from users where tenant_id = 'default' and identities->'wechat'->>'userId' = $1`, [openid], "logto_standin_test");
+
+  beforeAll(async () => {
+    const app = await api("/api/applications", {
+      body: {
+        name: "Username policy app",
+        type: "Traditional",
+        oidcClientMetadata: { redirectUris: [callback], postLogoutRedirectUris: [`${APP}/`] },
+      },
+    });
+    const secrets = await api(`/api/applications/${app.body.id as string}/secrets`);
+    client = { id: app.body.id as string, secret: secrets.body[0].value as string };
+    if ((await api("/api/connectors?target=wechat")).body.length === 0) {
+      await api("/api/connectors", { body: { connectorId: "wechat-web", id: "wechat", config: WECHAT } });
+    }
+    const patched = await api("/api/sign-in-exp", {
+      method: "PATCH",
+      body: { ...usernamePolicy, socialSignInConnectorTargets: ["wechat"], signInMode: "SignInAndRegister" },
+    });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+  });
+
+  it("PATCH /api/sign-in-exp stores socialSignIn.skipRequiredIdentifiers and refuses a non-boolean (400)", async () => {
+    for (const value of [true, false]) {
+      const patched = await api("/api/sign-in-exp", { method: "PATCH", body: { socialSignIn: { skipRequiredIdentifiers: value } } });
+      expect(patched.status).toBe(200);
+      expect(patched.body.socialSignIn).toEqual({ skipRequiredIdentifiers: value });
+      expect((await api("/api/sign-in-exp")).body.socialSignIn).toEqual({ skipRequiredIdentifiers: value });
+    }
+    const refused = await api("/api/sign-in-exp", { method: "PATCH", body: { socialSignIn: { skipRequiredIdentifiers: "yes" } } });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ code: "guard.invalid_input" });
+  });
+
+  it("true: a new WeChat user is registered at once, without a username", async () => {
+    await api("/api/sign-in-exp", { method: "PATCH", body: { socialSignIn: { skipRequiredIdentifiers: true } } });
+    await forgetWechatUser("o-bob");
+    const signUp = await wechatSignUp("bob");
+    expect(signUp.step).toBe("signed-in");
+    if (signUp.step !== "signed-in") return;
+    const claims = await idToken(signUp.redirect, signUp.verifier);
+    const [bob, ...others] = await wechatUsers("o-bob");
+    expect(others).toEqual([]);
+    expect(bob).toMatchObject({ id: claims.sub, username: null, name: "Bob" });
+  });
+
+  it("false: a new WeChat user is sent to /continue/username, and registered with the name chosen there", async () => {
+    await api("/api/sign-in-exp", { method: "PATCH", body: { socialSignIn: { skipRequiredIdentifiers: false } } });
+    await forgetWechatUser("o-bob");
+    const signUp = await wechatSignUp("bob");
+    expect(signUp.step).toBe("username");
+    if (signUp.step !== "username") return;
+    expect(signUp.path).toBe("/continue/username");
+    expect(await wechatUsers("o-bob")).toEqual([]);
+    const claims = await idToken(await chooseUsername(signUp, "bob_wechat"), signUp.verifier);
+    const [bob] = await wechatUsers("o-bob");
+    expect(bob).toMatchObject({ id: claims.sub, username: "bob_wechat" });
   });
 });

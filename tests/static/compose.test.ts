@@ -88,6 +88,9 @@ describe("docker compose config (Compose v2 parser)", () => {
       SIGN_IN_METHODS: "wechat,password",
       LOGTO_ADMIN_USERNAME: "root_admin",
       LOGTO_INTERNAL_URL: "http://logto:3001",
+      // The seed skips its credentials file when the operator brings the app's own client.
+      AUTH_LOGTO_ID: "my-client-id",
+      AUTH_LOGTO_SECRET: "my-client-secret",
     });
   });
 

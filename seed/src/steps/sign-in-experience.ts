@@ -1,11 +1,13 @@
 /**
  * Tenant `default`'s sign-in experience. Owned: `wechat` among the social sign-in targets (added,
- * never removing what an operator added) and, only when SIGN_IN_METHODS is set, the sign-up and
- * sign-in policy it names.
+ * never removing what an operator added); with WeChat, `socialSignIn.skipRequiredIdentifiers: true`
+ * unless the operator set that field (so a new WeChat user is registered at once instead of being
+ * asked for the username Logto's default sign-up policy requires); and, only when SIGN_IN_METHODS
+ * is set, the sign-up and sign-in policy it names.
  */
 import { isDeepStrictEqual } from 'node:util';
 
-import type { SignIn, SignUp } from '@logto/schemas';
+import type { SignIn, SignUp, SocialSignIn } from '@logto/schemas';
 
 import type { SignInMethod } from '../config.js';
 import { usernameIdentifier, wechatTarget } from '../constant.js';
@@ -28,6 +30,8 @@ type SignInBody = {
 
 export type SignInExperiencePatch = {
   socialSignInConnectorTargets?: string[];
+  /** Whole: Logto replaces the JSON column, so the operator's other keys are sent back as they are. */
+  socialSignIn?: SocialSignIn & Record<string, unknown>;
   signUp?: SignUpBody;
   signIn?: SignInBody;
 };
@@ -65,6 +69,12 @@ export const planSignInExperience = (
   if (desired.wechat && !current.socialSignInConnectorTargets.includes(wechatTarget)) {
     patch.socialSignInConnectorTargets = [...current.socialSignInConnectorTargets, wechatTarget];
   }
+  // Logto (profile.ts, assertUserMandatoryProfileFulfilled) skips the sign-up policy's required
+  // identifiers for a social sign-up only when this is true. Absent = the operator never chose:
+  // one click (WeChat confirm -> signed in) is the product's promise. An explicit false stays.
+  if (desired.wechat && current.socialSignIn?.skipRequiredIdentifiers === undefined) {
+    patch.socialSignIn = { ...current.socialSignIn, skipRequiredIdentifiers: true };
+  }
   if (desired.methods) {
     const policy = policyFor(desired.methods);
     if (!isDeepStrictEqual(normalizeSignUp(current.signUp), normalizeSignUp(policy.signUp))) {
@@ -79,6 +89,7 @@ export const planSignInExperience = (
 
 const fieldNames: Record<keyof SignInExperiencePatch, string> = {
   socialSignInConnectorTargets: `social sign-in +${wechatTarget}`,
+  socialSignIn: 'social sign-up skips required identifiers',
   signUp: 'sign-up policy',
   signIn: 'sign-in policy',
 };
@@ -105,7 +116,7 @@ export const reconcileSignInExperience = async (context: StepContext): Promise<S
   if (!patch) {
     return { outcome: 'unchanged', detail: listNames(owned) };
   }
-  const fields = (['socialSignInConnectorTargets', 'signUp', 'signIn'] as const)
+  const fields = (['socialSignInConnectorTargets', 'socialSignIn', 'signUp', 'signIn'] as const)
     .filter((key) => patch[key] !== undefined)
     .map((key) => fieldNames[key]);
   if (!dryRun) {

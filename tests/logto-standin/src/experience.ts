@@ -357,9 +357,17 @@ const handleSocialCallback = async (ctx: ExpCtx) => {
     withToast(ctx, new RequestError({ code: "user.identity_not_exist", status: 422 }).message);
     return;
   }
-  const signUp = (signInExperience?.signUp ?? {}) as { identifiers?: string[] };
+  // Logto: profile.ts assertUserMandatoryProfileFulfilled: a social sign-up skips the policy's required
+  // identifiers only when socialSignIn.skipRequiredIdentifiers is true; else a username required as
+  // the primary or a secondary identifier is asked for on /continue/username.
+  const signUp = (signInExperience?.signUp ?? {}) as {
+    identifiers?: string[];
+    secondaryIdentifiers?: Array<{ identifier: string }>;
+  };
   const socialSignIn = (signInExperience?.socialSignIn ?? {}) as { skipRequiredIdentifiers?: boolean };
-  if (signUp.identifiers?.includes("username") && !socialSignIn.skipRequiredIdentifiers) {
+  const usernameRequired =
+    signUp.identifiers?.includes("username") || signUp.secondaryIdentifiers?.some(({ identifier }) => identifier === "username");
+  if (usernameRequired && socialSignIn.skipRequiredIdentifiers !== true) {
     pendingSocialProfiles.set(String(details.jti), { target, userInfo });
     redirect(ctx, "/continue/username", 303);
     return;
