@@ -44,6 +44,10 @@ export class Router<T> {
     return this.add("PATCH", path, handler);
   }
 
+  delete(path: string, handler: Handler<T>) {
+    return this.add("DELETE", path, handler);
+  }
+
   /** Returns the handler and fills ctx.params, or undefined when no route matches. */
   match(ctx: Ctx): Handler<T> | undefined {
     for (const route of this.#routes) {

@@ -1,7 +1,7 @@
 /**
  * The Management API subset the project's seed and tests use, validated by the same
  * `@logto/schemas` guards Logto's routes use (packages/core/src/routes/*), answering Logto's
- * shapes, status codes and `{ code, message }` errors. Add a route with `router.get/post/patch`.
+ * shapes, status codes and `{ code, message }` errors. Add a route with `router.get/post/patch/delete`.
  */
 import {
   ApplicationType,
@@ -382,6 +382,23 @@ export const managementApiRouter = () => {
     const row = await ctx.tenant.db.one("select * from users where tenant_id = $1 and id = $2", [ctx.tenant.id, id]);
     if (!row) throw notFound("users", id);
     sendJson(ctx, 200, userResponse(row));
+  });
+
+  // Logto: signOutUser (access/refresh tokens and sessions whose accountId is the user, session
+  // extensions), then the row (roles, identities... go with it by foreign key); 204.
+  router.delete("/api/users/:id", async (ctx) => {
+    const id = ctx.params.id ?? "";
+    const { db, id: tenantId } = ctx.tenant;
+    const row = await db.one("select id from users where tenant_id = $1 and id = $2", [tenantId, id]);
+    if (!row) throw notFound("users", id);
+    await db.query(
+      `delete from oidc_model_instances where tenant_id = $1
+       and model_name in ('AccessToken', 'RefreshToken', 'Session') and payload->>'accountId' = $2`,
+      [tenantId, id],
+    );
+    await db.query("delete from oidc_session_extensions where tenant_id = $1 and account_id = $2", [tenantId, id]);
+    await db.query("delete from users where tenant_id = $1 and id = $2", [tenantId, id]);
+    sendJson(ctx, 204, undefined);
   });
 
   return router;
