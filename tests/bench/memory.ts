@@ -1,0 +1,97 @@
+// Resident memory of each service: the process listening on the service's port, then every member
+// of its process group (the harness starts each service as a group leader: npm -> node, postgres ->
+// backends, which leave the group but stay in the tree), summed. RSS counts shared pages once per process (postgres backends share the buffer
+// pool); PSS divides shared pages among their users, so the PSS sum is what the processes really
+// take together. Both are read from /proc (smaps_rollup needs root or the same user).
+import { readdirSync, readFileSync } from "node:fs";
+import { runProcess } from "../harness/index.js";
+import { groupMembers } from "../harness/processes.js";
+
+export interface ServiceMemory {
+  service: string;
+  pids: number[];
+  rss: number;
+  pss: number;
+}
+
+function field(text: string, name: string): number {
+  const m = new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(text);
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+/** pid of the process listening on 127.x:port (TCP), from `ss -ltnpH`. */
+export async function listenerPid(port: number): Promise<number | undefined> {
+  const r = await runProcess({ name: "ss", command: "ss", args: ["-ltnpH", `sport = :${port}`], timeoutMs: 10_000 });
+  const m = /pid=(\d+)/.exec(r.stdout);
+  return m ? Number(m[1]) : undefined;
+}
+
+function pgidOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+}
+
+/** Running descendants of `root` (postgres backends call setsid(): they leave the group, not the tree). */
+function descendants(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (rest[0] === "Z" || rest[0] === "X") continue;
+      const ppid = Number(rest[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // gone
+    }
+  }
+  const out: number[] = [];
+  const walk = (pid: number) => {
+    for (const c of children.get(pid) ?? []) {
+      out.push(c);
+      walk(c);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+export function groupMemory(service: string, pgid: number): ServiceMemory {
+  const pids = [...new Set([...groupMembers(pgid), ...descendants(pgid)])];
+  let rss = 0;
+  let pss = 0;
+  for (const pid of pids) {
+    try {
+      rss += field(readFileSync(`/proc/${pid}/status`, "utf8"), "VmRSS");
+      pss += field(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"), "Pss");
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return { service, pids, rss, pss };
+}
+
+/** Memory of the service listening on `port` (its whole process group). */
+export async function serviceMemory(service: string, port: number): Promise<ServiceMemory> {
+  const pid = await listenerPid(port);
+  if (!pid) throw new Error(`${service}: nothing listens on port ${port}`);
+  return groupMemory(service, pgidOf(pid));
+}
+
+/** Compose: `docker stats` of the project's containers (cgroup memory, which counts page cache too). */
+export async function dockerMemory(): Promise<ServiceMemory[]> {
+  const r = await runProcess({ name: "docker stats", command: "docker", args: ["stats", "--no-stream", "--format", "{{.Name}}\t{{.MemUsage}}"], timeoutMs: 30_000 });
+  if (r.code !== 0) throw new Error(`docker stats: ${r.stderr.trim() || r.code}`);
+  const units: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, kB: 1000, MB: 1e6, GB: 1e9 };
+  return r.stdout
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      const [name, usage] = line.split("\t");
+      const m = /^([\d.]+)\s*([A-Za-z]+)/.exec(usage ?? "");
+      const bytes = m ? Number(m[1]) * (units[m[2]!] ?? 1) : Number.NaN;
+      return { service: name ?? "?", pids: [], rss: bytes, pss: bytes };
+    });
+}

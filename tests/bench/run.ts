@@ -1,0 +1,433 @@
+// `npm run bench` (root) = `npm --workspace tests run bench`: measures the stack on the harness and
+// prints one table (figure, median, spread, target, pass/miss), also written to bench/results.md
+// with the machine's description. A miss does not fail the command; an error in one part is
+// reported in the table and the others still run. See tests/bench/README.md.
+//   --quick        fewer repetitions (development)
+//   --only=a,b     parts: seed, signin, load, memory, size (default all)
+//   --out=FILE     results file (default bench/results.md; --out=- writes none)
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { dirname, join, relative, resolve } from "node:path";
+import {
+  node22,
+  repoRoot,
+  reusableStack,
+  startStack,
+  stackInfo,
+  type Stack,
+  type StackInfo,
+  type Logto,
+} from "../harness/index.js";
+import { launchBenchBrowser, type BenchBrowser } from "./browser.js";
+import { checkTarget, load, type LoadResult, type LoadTarget } from "./load.js";
+import { dockerMemory, serviceMemory, type ServiceMemory } from "./memory.js";
+import { benchSeed, benchSeedCommand, buildSeed, type SeedSample } from "./seed.js";
+import { signInOnce, startFloorRp, SERVER_TYPES, type FloorRp, type SignInSample } from "./signin.js";
+import { BASE_IMAGE, BASE_IMAGE_BYTES, measureSize, type SizeResult } from "./size.js";
+import { mb, median, ms, percentile, spread, summarize } from "./stats.js";
+
+const argv = process.argv.slice(2);
+const quick = argv.includes("--quick");
+const onlyArg = argv.find((a) => a.startsWith("--only="))?.slice(7);
+const parts = new Set(onlyArg ? onlyArg.split(",") : ["seed", "signin", "load", "memory", "size"]);
+const outArg = argv.find((a) => a.startsWith("--out="))?.slice(6);
+const outFile = outArg === "-" ? undefined : resolve(repoRoot, outArg ?? "bench/results.md");
+const cfg = quick
+  ? { signIns: 5, warmUp: 1, freshRounds: 1, noChangeRounds: 2, loadSeconds: 3, connections: 10 }
+  : { signIns: 30, warmUp: 2, freshRounds: 3, noChangeRounds: 5, loadSeconds: 10, connections: 10 };
+
+/** The stack (services excluded) needs: VPS budget for the whole stack (RSS sum of its services). */
+const VPS_MB = 1024;
+const OS_RESERVE_MB = 256;
+const STACK_BUDGET = (VPS_MB - OS_RESERVE_MB) * 1024 * 1024;
+const APP_RSS_TARGET = 150 * 1024 * 1024;
+const IMAGE_TARGET = 200 * 1024 * 1024;
+
+const log = (line: string) => console.log(`[bench] ${line}`);
+const startedAt = new Date();
+const loadAtStart = os.loadavg();
+
+interface Row {
+  figure: string;
+  median: string;
+  spread: string;
+  target: string;
+  result: "pass" | "miss" | "info" | "skipped" | "error";
+}
+const rows: Row[] = [];
+const notes: string[] = [];
+const details: string[] = [];
+const row = (figure: string, medianText: string, spreadText: string, target: string, result: Row["result"]) =>
+  rows.push({ figure, median: medianText, spread: spreadText, target, result });
+const passMiss = (ok: boolean): Row["result"] => (ok ? "pass" : "miss");
+const failed = (part: string, error: unknown) => {
+  const message = (error as Error).message?.split("\n")[0] ?? String(error);
+  log(`${part} failed: ${(error as Error).stack ?? message}`);
+  row(part, "—", "—", "—", "error");
+  notes.push(`${part}: ${message}`);
+};
+
+// ---------------------------------------------------------------------------------------------
+function logtoDescription(kind: string): string {
+  if (kind === "standin") return "stand-in (tests/logto-standin on Node 22)";
+  const dir = process.env.LOGTO_DIR;
+  if (dir) {
+    const pkg = join(dir, "packages", "core", "package.json");
+    const version = existsSync(pkg) ? (JSON.parse(readFileSync(pkg, "utf8")) as { version: string }).version : "?";
+    return `real Logto ${version} (LOGTO_DIR=${dir})`;
+  }
+  return `real Logto (external: ${process.env.LOGTO_ENDPOINT ?? "described by HARNESS_STACK"})`;
+}
+
+function machine(stackKind: string, chromium: string | undefined) {
+  const cpus = os.cpus();
+  let node22Version = "?";
+  try {
+    node22Version = execFileSync(node22, ["--version"], { encoding: "utf8" }).trim();
+  } catch {
+    // keep "?"
+  }
+  return [
+    ["CPU", `${cpus[0]?.model ?? "?"} × ${cpus.length} (cores visible to Node)`],
+    ["Memory", `${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB`],
+    ["OS", `${os.type()} ${os.release()} (${os.arch()})`],
+    ["Node", `${process.version} (bench, Chromium driver, autocannon); ${node22Version} (app, seed, Logto, emulator)`],
+    ["Chromium", chromium ?? "not started"],
+    ["Logto", logtoDescription(stackKind)],
+    ["Date", startedAt.toISOString()],
+    ["Load average (1/5/15 min)", `${loadAtStart.map((l) => l.toFixed(2)).join(" / ")} at start; ${os.loadavg().map((l) => l.toFixed(2)).join(" / ")} at end`],
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+let stack: Stack | undefined;
+let info: StackInfo;
+let browser: BenchBrowser | undefined;
+let rp: FloorRp | undefined;
+let extraLogto: Logto | undefined;
+let compiledSeedDir: string | undefined;
+const memIdle: ServiceMemory[] = [];
+const memAfter: ServiceMemory[] = [];
+let sessionCookie: string | undefined;
+let chromiumVersion: string | undefined;
+
+async function measureMemory(into: ServiceMemory[]): Promise<void> {
+  if (stack) {
+    const ports: Array<[string, number]> = [
+      ["postgres", Number(new URL(info.postgres!.adminUrl).port)],
+      ["logto", Number(new URL(info.logto.internalUrl).port)],
+      ["caddy", info.httpsPort],
+      ["app", Number(new URL(info.app!.internalUrl).port)],
+    ];
+    if (info.emulator) ports.push(["wechat-emulator", Number(new URL(info.emulator.controlUrl).port)]);
+    for (const [name, port] of ports) into.push(await serviceMemory(name, port));
+  } else {
+    into.push(...(await dockerMemory()));
+  }
+}
+
+async function main(): Promise<void> {
+  log(`${quick ? "quick run" : "full run"}; parts: ${[...parts].join(", ")}; load average ${loadAtStart.map((l) => l.toFixed(2)).join(" ")}`);
+  const reused = await reusableStack(log);
+  if (parts.has("seed") && !reused) {
+    const t = Date.now();
+    compiledSeedDir = await buildSeed().catch((error: unknown) => {
+      notes.push(`compiled seed: build failed (${(error as Error).message.split("\n")[0]}); only the npm path measured`);
+      return undefined;
+    });
+    log(`seed compiled (tsc -p seed/tsconfig.build.json) in ${Date.now() - t} ms`);
+  }
+  if (reused) {
+    info = reused;
+  } else {
+    stack = await startStack({ log: (line) => log(`harness: ${line}`) });
+    info = stackInfo(stack);
+  }
+  log(`stack: ${info.logtoKind} Logto, app ${info.urls.app}`);
+
+  // ---- memory, idle: after start and the first seed, before any sign-in
+  if (parts.has("memory")) {
+    await new Promise((r) => setTimeout(r, 5000));
+    await measureMemory(memIdle).catch((e: unknown) => failed("memory (idle)", e));
+  }
+
+  // ---- sign-in: stack and floor alternating, fresh context each
+  const samples: SignInSample[] = [];
+  if (parts.has("signin") || parts.has("load")) {
+    browser = await launchBenchBrowser(info);
+    chromiumVersion = browser.version;
+    log(`Chromium ${browser.version}`);
+  }
+  if (parts.has("signin")) {
+    try {
+      rp = await startFloorRp(info);
+      log(`floor relying party at ${rp.url} (Logto app ${rp.clientId})`);
+      for (let i = 0; i < cfg.warmUp; i++) {
+        for (const flow of ["stack", "floor"] as const) {
+          const { sample } = await signInOnce(browser!.browser, flow, { appUrl: info.urls.app, rpUrl: rp.url });
+          log(`warm-up ${flow}: ${ms(sample.totalMs)}`);
+        }
+      }
+      for (let i = 0; i < cfg.signIns; i++) {
+        const order = i % 2 ? (["floor", "stack"] as const) : (["stack", "floor"] as const);
+        for (const flow of order) {
+          const { sample } = await signInOnce(browser!.browser, flow, { appUrl: info.urls.app, rpUrl: rp.url });
+          samples.push(sample);
+          log(`sign-in ${i + 1}/${cfg.signIns} ${flow}: ${ms(sample.totalMs)} (server ${ms(sample.serverMs)}, ${sample.requests.length} requests)`);
+        }
+      }
+      reportSignIn(samples);
+    } catch (error) {
+      failed("sign-in", error);
+    }
+    await rp?.close().catch(() => {});
+    rp = undefined;
+  }
+
+  // ---- app throughput: a real sign-in's session cookie for /account
+  const loads: LoadResult[] = [];
+  if (parts.has("load")) {
+    try {
+      const { cookies } = await signInOnce(browser!.browser, "stack", { appUrl: info.urls.app }, { keepCookies: true });
+      sessionCookie = (cookies ?? []).map((c) => `${c.name}=${c.value}`).join("; ");
+      if (!/authjs\.session-token/.test(sessionCookie)) throw new Error(`no Auth.js session cookie after sign-in (cookies: ${(cookies ?? []).map((c) => c.name).join(", ")})`);
+      const targets: Array<LoadTarget & { expect?: RegExp }> = [];
+      for (const via of [...(info.app ? (["direct"] as const) : []), "caddy" as const]) {
+        targets.push({ label: "/api/health", path: "/api/health", via, expect: /"ok"/ });
+        targets.push({ label: "landing (signed out)", path: "/", via, expect: /signin-wechat/ });
+        targets.push({ label: "/account (signed in)", path: "/account", via, cookie: sessionCookie, expect: /account-nickname/ });
+      }
+      for (const t of targets) await checkTarget(info, t, t.expect);
+      for (const t of targets) {
+        const r = await load(info, t, { durationS: cfg.loadSeconds, connections: cfg.connections });
+        loads.push(r);
+        log(`load ${t.label} via ${t.via}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}`);
+      }
+      reportLoad(loads);
+    } catch (error) {
+      failed("app load", error);
+    }
+  }
+  await browser?.close();
+  browser = undefined;
+
+  // ---- memory after the load
+  if (parts.has("memory")) {
+    await measureMemory(memAfter).catch((e: unknown) => failed("memory (after load)", e));
+    reportMemory();
+    if (stack && info.app) {
+      // Does the app give memory back once the load stops? (V8 keeps a grown heap for a while.)
+      await new Promise((r) => setTimeout(r, 20_000));
+      const later = await serviceMemory("app", Number(new URL(info.app.internalUrl).port)).catch(() => undefined);
+      if (later) details.push(`App memory 20 s after the load ended: RSS ${mb(later.rss)}, PSS ${mb(later.pss)}.`);
+    }
+  }
+
+  // ---- seed (last: fresh runs reset Logto's database, which the app's client lived in)
+  if (parts.has("seed")) {
+    try {
+      if (stack) {
+        const r = await benchSeed(stack, { freshRounds: cfg.freshRounds, noChangeRounds: cfg.noChangeRounds, compiledDir: compiledSeedDir, log });
+        extraLogto = r.logto;
+        reportSeed(r.samples);
+        details.push(`Seed: each fresh run first stopped Logto, dropped and re-created its database, ran \`logto db seed --swe\` and started Logto again (${r.resetMs.map((m) => ms(m)).join(", ")}; not counted).`);
+      } else if (process.env.BENCH_SEED_COMMAND) {
+        const s = await benchSeedCommand(process.env.BENCH_SEED_COMMAND, cfg.noChangeRounds);
+        reportSeed(s);
+        notes.push(`seed: no-change runs of \`${process.env.BENCH_SEED_COMMAND}\`; fresh runs need a reset database and are not made on a running stack`);
+      } else {
+        row("seed", "—", "—", "—", "skipped");
+        notes.push("seed: skipped on a reused stack (set BENCH_SEED_COMMAND, e.g. `docker compose run --rm seed`, for no-change runs)");
+      }
+    } catch (error) {
+      failed("seed", error);
+    }
+  }
+
+  // ---- size
+  if (parts.has("size")) {
+    try {
+      reportSize(measureSize());
+    } catch (error) {
+      failed("size", error);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+function reportSeed(samples: SeedSample[]): void {
+  const targets = { fresh: 2000, "no-change": 1000 } as const;
+  for (const kind of ["fresh", "no-change"] as const) {
+    for (const path of ["npm", "compiled"] as const) {
+      const s = samples.filter((x) => x.kind === kind && x.path === path);
+      if (!s.length) continue;
+      const wall = summarize(s.map((x) => x.wallMs));
+      const self = median(s.map((x) => x.selfMs));
+      const how = path === "npm" ? "`npm --workspace seed start`" : "`node dist/index.js`";
+      row(`Seed ${kind} run, ${how} (own work ${ms(self)})`, ms(wall.median), spread(wall), `< ${ms(targets[kind])}`, passMiss(wall.median < targets[kind]));
+    }
+  }
+}
+
+function reportSignIn(samples: SignInSample[]): void {
+  const by = (flow: "stack" | "floor") => samples.filter((s) => s.flow === flow);
+  const stackS = by("stack");
+  const floorS = by("floor");
+  const total = (s: SignInSample[]) => s.map((x) => x.totalMs);
+  const st = summarize(total(stackS));
+  const fl = summarize(total(floorS));
+  row(`Sign-in through the stack (Chromium, click -> /account), p50`, ms(st.median), spread(st), "—", "info");
+  row(`Sign-in through the stack, p95`, ms(st.p95), "", "—", "info");
+  row(`Floor: Logto alone + bare OIDC client, p50`, ms(fl.median), spread(fl), "—", "info");
+  row(`Floor, p95`, ms(fl.p95), "", "—", "info");
+  const ratio = st.median / fl.median;
+  row(`Ratio stack / floor (p50)`, ratio.toFixed(2), `p95 ratio ${(st.p95 / fl.p95).toFixed(2)}`, "< 1.15", passMiss(ratio < 1.15));
+  const sv = summarize(stackS.map((x) => x.serverMs));
+  const fv = summarize(floorS.map((x) => x.serverMs));
+  row(`Server part of the stack sign-in (sum of TTFB, documents + API calls), p50`, ms(sv.median), `${spread(sv)}; p95 ${ms(sv.p95)}`, "—", "info");
+  row(`Server part of the floor sign-in, p50`, ms(fv.median), `${spread(fv)}; p95 ${ms(fv.p95)}`, "—", "info");
+  row(`Ratio stack / floor, server part (p50)`, (sv.median / fv.median).toFixed(2), "", "(< 1.15)", "info");
+  const phases = (s: SignInSample[]) => `click -> QR page ${ms(median(s.map((x) => x.toQrMs)))}, confirm -> signed in ${ms(median(s.map((x) => x.fromConfirmMs)))}`;
+  details.push(`Sign-in phases (p50): stack: ${phases(stackS)}; floor: ${phases(floorS)}.`);
+
+  // Per-request TTFB, grouped by method + host + path (ids taken out).
+  const lines = ["| request (documents and API calls) | stack: per sign-in | stack: TTFB p50 | floor: per sign-in | floor: TTFB p50 |", "| --- | --- | --- | --- | --- |"];
+  const table = new Map<string, { stack: number[]; floor: number[] }>();
+  for (const s of samples) {
+    for (const r of s.requests) {
+      if (!SERVER_TYPES.has(r.resourceType) || !Number.isFinite(r.ttfb)) continue;
+      const e = table.get(r.key) ?? { stack: [], floor: [] };
+      e[s.flow].push(r.ttfb);
+      table.set(r.key, e);
+    }
+  }
+  const order = [...table.entries()].sort((a, b) => median([...b[1].stack, ...b[1].floor]) * (b[1].stack.length + b[1].floor.length) - median([...a[1].stack, ...a[1].floor]) * (a[1].stack.length + a[1].floor.length));
+  for (const [key, e] of order) {
+    const per = (v: number[], n: number) => (v.length ? (v.length / n).toFixed(1) : "—");
+    lines.push(`| \`${key}\` | ${per(e.stack, stackS.length)} | ${e.stack.length ? ms(median(e.stack)) : "—"} | ${per(e.floor, floorS.length)} | ${e.floor.length ? ms(median(e.floor)) : "—"} |`);
+  }
+  const statics = (s: SignInSample[]) => median(s.map((x) => x.requests.filter((r) => !SERVER_TYPES.has(r.resourceType)).length));
+  details.push(
+    `Requests of one sign-in (time to first byte = responseStart − requestStart from Chromium's resource timing; static assets — scripts, styles, images, fonts — excluded: median ${statics(stackS)} per stack sign-in, ${statics(floorS)} per floor sign-in):\n\n${lines.join("\n")}`,
+  );
+}
+
+function reportLoad(loads: LoadResult[]): void {
+  for (const r of loads) {
+    const bad = r.non2xx || r.errors ? `; ${r.non2xx} non-2xx, ${r.errors} errors` : "";
+    row(`App ${r.label}, ${r.via === "direct" ? "app directly (HTTP)" : "through Caddy (HTTPS)"}: req/s (p99)`, `${r.rps.toFixed(0)} req/s (p99 ${r.p99} ms)`, `p50 ${r.p50} ms, ${r.total} requests${bad}`, "—", r.non2xx || r.errors ? "miss" : "info");
+  }
+  for (const via of ["direct", "caddy"] as const) {
+    const landing = loads.find((r) => r.via === via && r.path === "/");
+    const account = loads.find((r) => r.via === via && r.path === "/account");
+    if (!landing || !account) continue;
+    const ratio = account.rps / landing.rps;
+    row(`/account rate / landing rate (${via === "direct" ? "app directly" : "through Caddy"})`, `${(ratio * 100).toFixed(0)} %`, "", ">= 70 %", passMiss(ratio >= 0.7));
+  }
+  details.push(`App load: autocannon 9.0.0 in the bench's own process (one thread, ${cfg.connections} connections, ${cfg.loadSeconds} s per figure) on the same machine as the stack, so client and server share the CPU. "App directly" is plain HTTP to the Next.js standalone server's port; "through Caddy" is HTTPS with the app's SNI and Host. /account carries the session cookie of a real sign-in (Auth.js JWT, decoded on every request); each response was checked once before the run (200 with the page's test ids).`);
+}
+
+function reportMemory(): void {
+  const find = (list: ServiceMemory[], name: string) => list.find((m) => m.service === name);
+  const names = [...new Set([...memIdle, ...memAfter].map((m) => m.service))];
+  for (const name of names) {
+    const idle = find(memIdle, name);
+    const after = find(memAfter, name);
+    const isApp = name === "app";
+    row(
+      `RSS ${name}${name === "wechat-emulator" ? " (test-only, not in the production stack)" : ""}: idle / after load`,
+      `${idle ? mb(idle.rss) : "—"} / ${after ? mb(after.rss) : "—"}`,
+      `PSS ${idle ? mb(idle.pss) : "—"} / ${after ? mb(after.pss) : "—"}; ${after?.pids.length ?? idle?.pids.length ?? 0} processes`,
+      isApp ? `< ${mb(APP_RSS_TARGET)}` : "—",
+      isApp && after ? passMiss(Math.max(after.rss, idle?.rss ?? 0) < APP_RSS_TARGET) : "info",
+    );
+  }
+  const production = (list: ServiceMemory[]) => list.filter((m) => m.service !== "wechat-emulator" && !/emulator/.test(m.service));
+  if (memAfter.length) {
+    const sumRss = (l: ServiceMemory[]) => production(l).reduce((a, m) => a + m.rss, 0);
+    const sumPss = (l: ServiceMemory[]) => production(l).reduce((a, m) => a + m.pss, 0);
+    row(
+      `RSS sum of the production services (${production(memAfter).map((m) => m.service).join(" + ")}): idle / after load`,
+      `${mb(sumRss(memIdle))} / ${mb(sumRss(memAfter))}`,
+      `PSS ${mb(sumPss(memIdle))} / ${mb(sumPss(memAfter))}`,
+      `< ${mb(STACK_BUDGET)}`,
+      passMiss(sumRss(memAfter) < STACK_BUDGET),
+    );
+    details.push(`Memory budget: a 1 GB VPS (${VPS_MB} MiB) minus ${OS_RESERVE_MB} MiB kept for the OS, Docker's daemons and page cache = ${mb(STACK_BUDGET)} for the stack's processes, judged on the RSS sum (PSS, which splits shared pages such as Postgres's buffer pool among its processes, is the lower, truer total). Each service's figure is its whole process group (e.g. Logto = \`npm start\` + its node; Postgres = postmaster + backends), found by the port it listens on. Containers add a little (no container runtime here).`);
+  }
+}
+
+function reportSize(s: SizeResult): void {
+  row(`App standalone output (app/.next/standalone, ${s.standaloneFiles} files)`, mb(s.standaloneBytes), s.largest.map((l) => `${l.name} ${mb(l.bytes)}`).slice(0, 3).join(", "), "—", "info");
+  row(`App production image, estimated (${BASE_IMAGE} ≈ ${mb(BASE_IMAGE_BYTES)} + standalone)`, mb(s.imageBytes), "", `< ${mb(IMAGE_TARGET)}`, passMiss(s.imageBytes < IMAGE_TARGET));
+  details.push(`Image estimate: the runtime stage of app/Dockerfile is the base image plus \`COPY --from=build /repo/app/.next/standalone\` (apparent file sizes summed here; this build is glibc/Debian, the image's is musl/Alpine: same JavaScript, native packages would differ). Assumption: ${BASE_IMAGE} unpacks to about ${mb(BASE_IMAGE_BYTES)} (22.x alpine images are ~155–165 MB; the Node 22 binary alone is ${mb(s.node22BinaryBytes)} here). The Dockerfile's \`rm -rf\` of npm/corepack/yarn is a later layer: it does not shrink the image. Largest parts of the standalone tree: ${s.largest.map((l) => `${l.name} ${mb(l.bytes)}`).join(", ")}.`);
+}
+
+// ---------------------------------------------------------------------------------------------
+function render(chromium: string | undefined): { console: string; markdown: string } {
+  const kind = info?.logtoKind ?? "?";
+  const m = machine(kind, chromium);
+  const header = ["figure", "median", "spread", "target", "result"];
+  const cells = rows.map((r) => [r.figure, r.median, r.spread, r.target, r.result]);
+  const widths = header.map((h, i) => Math.min(90, Math.max(h.length, ...cells.map((c) => c[i]!.length))));
+  const line = (c: string[]) => c.map((v, i) => v.padEnd(widths[i]!)).join(" | ");
+  const consoleText = [
+    "",
+    ...m.map(([k, v]) => `${k}: ${v}`),
+    "",
+    line(header),
+    widths.map((w) => "-".repeat(w)).join("-|-"),
+    ...cells.map(line),
+    ...(notes.length ? ["", ...notes.map((n) => `note: ${n}`)] : []),
+    "",
+  ].join("\n");
+  const esc = (v: string) => v.replaceAll("|", "\\|");
+  const md = [
+    "# Benchmark results",
+    "",
+    `Written by \`npm run bench\`${quick ? " --quick (fewer repetitions: not for comparison)" : ""} (tests/bench/, README there). Logto: **${logtoDescription(kind)}**.`,
+    `Run on the test harness: every service as a process on loopback, wired as in Compose (Caddy in front, TLS everywhere the browser goes), not in containers.`,
+    "",
+    "## Machine",
+    "",
+    "| | |",
+    "| --- | --- |",
+    ...m.map(([k, v]) => `| ${k} | ${esc(v!)} |`),
+    "",
+    "## Results",
+    "",
+    `Median of repeated runs, spread = min–max (n = runs). Sign-in: ${cfg.signIns} sign-ins each for the stack and the floor, alternating, ${cfg.warmUp} warm-up each not counted. A miss does not fail the command.`,
+    "",
+    `| ${header.join(" | ")} |`,
+    `| ${header.map(() => "---").join(" | ")} |`,
+    ...cells.map((c) => `| ${c.map(esc).join(" | ")} |`),
+    "",
+    ...(notes.length ? ["## Notes", "", ...notes.map((n) => `- ${n}`), ""] : []),
+    "## Details",
+    "",
+    ...details.flatMap((d) => [d, ""]),
+  ].join("\n");
+  return { console: consoleText, markdown: md };
+}
+
+let exitCode = 0;
+try {
+  await main();
+} catch (error) {
+  failed("bench", error);
+  exitCode = 1;
+} finally {
+  await browser?.close();
+  await rp?.close().catch(() => {});
+  await extraLogto?.stop().catch(() => {});
+  await stack?.stop().catch(() => {});
+}
+const out = render(chromiumVersion);
+console.log(out.console);
+if (outFile && info!) {
+  mkdirSync(dirname(outFile), { recursive: true });
+  writeFileSync(outFile, out.markdown);
+  log(`written to ${relative(process.cwd(), outFile)}`);
+}
+process.exit(exitCode);
