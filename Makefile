@@ -82,3 +82,8 @@ up-sandbox:
 .PHONY: down-sandbox
 down-sandbox:
 	COMPOSE_FILE=compose.yaml:compose.sandbox.yaml $(COMPOSE) down
+
+# Measure the stack on the test harness (seed, sign-in vs. floor, app load, memory, size) into bench/results.md (QUICK=1: fewer runs).
+.PHONY: bench
+bench:
+	npm run bench $(if $(QUICK),-- --quick)

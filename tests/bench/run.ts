@@ -32,7 +32,8 @@ const quick = argv.includes("--quick");
 const onlyArg = argv.find((a) => a.startsWith("--only="))?.slice(7);
 const parts = new Set(onlyArg ? onlyArg.split(",") : ["seed", "signin", "load", "memory", "size"]);
 const outArg = argv.find((a) => a.startsWith("--out="))?.slice(6);
-const outFile = outArg === "-" ? undefined : resolve(repoRoot, outArg ?? "bench/results.md");
+// --out is relative to where `npm run bench` was typed (npm runs the script in tests/).
+const outFile = outArg === "-" ? undefined : outArg ? resolve(process.env.INIT_CWD ?? process.cwd(), outArg) : join(repoRoot, "bench", "results.md");
 const cfg = quick
   ? { signIns: 5, warmUp: 1, freshRounds: 1, noChangeRounds: 2, loadSeconds: 3, connections: 10 }
   : { signIns: 30, warmUp: 2, freshRounds: 3, noChangeRounds: 5, loadSeconds: 10, connections: 10 };
@@ -113,15 +114,16 @@ let sessionCookie: string | undefined;
 let chromiumVersion: string | undefined;
 
 async function measureMemory(into: ServiceMemory[]): Promise<void> {
-  if (stack) {
-    const ports: Array<[string, number]> = [
-      ["postgres", Number(new URL(info.postgres!.adminUrl).port)],
+  if (info.origin === "harness") {
+    // The harness's processes on this machine: found by the ports they listen on.
+    const ports: Array<[string, number | undefined]> = [
+      ["postgres", info.postgres ? Number(new URL(info.postgres.adminUrl).port) : undefined],
       ["logto", Number(new URL(info.logto.internalUrl).port)],
       ["caddy", info.httpsPort],
-      ["app", Number(new URL(info.app!.internalUrl).port)],
+      ["app", info.app ? Number(new URL(info.app.internalUrl).port) : undefined],
+      ["wechat-emulator", info.emulator ? Number(new URL(info.emulator.controlUrl).port) : undefined],
     ];
-    if (info.emulator) ports.push(["wechat-emulator", Number(new URL(info.emulator.controlUrl).port)]);
-    for (const [name, port] of ports) into.push(await serviceMemory(name, port));
+    for (const [name, port] of ports) if (port) into.push(await serviceMemory(name, port));
   } else {
     into.push(...(await dockerMemory()));
   }
@@ -130,7 +132,7 @@ async function measureMemory(into: ServiceMemory[]): Promise<void> {
 async function main(): Promise<void> {
   log(`${quick ? "quick run" : "full run"}; parts: ${[...parts].join(", ")}; load average ${loadAtStart.map((l) => l.toFixed(2)).join(" ")}`);
   const reused = await reusableStack(log);
-  if (parts.has("seed") && !reused) {
+  if (parts.has("seed") && reused?.origin !== "external") {
     const t = Date.now();
     compiledSeedDir = await buildSeed().catch((error: unknown) => {
       notes.push(`compiled seed: build failed (${(error as Error).message.split("\n")[0]}); only the npm path measured`);
@@ -227,18 +229,20 @@ async function main(): Promise<void> {
   // ---- seed (last: fresh runs reset Logto's database, which the app's client lived in)
   if (parts.has("seed")) {
     try {
-      if (stack) {
-        const r = await benchSeed(stack, { freshRounds: cfg.freshRounds, noChangeRounds: cfg.noChangeRounds, compiledDir: compiledSeedDir, log });
+      if (info.origin === "harness") {
+        const r = await benchSeed(stack ?? info, { freshRounds: cfg.freshRounds, noChangeRounds: cfg.noChangeRounds, compiledDir: compiledSeedDir, log });
         extraLogto = r.logto;
         reportSeed(r.samples);
-        details.push(`Seed: each fresh run first stopped Logto, dropped and re-created its database, ran \`logto db seed --swe\` and started Logto again (${r.resetMs.map((m) => ms(m)).join(", ")}; not counted).`);
+        if (r.resetMs.length) {
+          details.push(`Seed: before each fresh run Logto was stopped, its database dropped and re-created, \`logto db seed --swe\` run and Logto started again, healthy (${r.resetMs.map((m) => ms(m)).join(", ")}; not counted). The seed ran right after, as on a first \`docker compose up\`. "Own work" is the seed's own "done in" figure; the rest of the wall time is process start (npm, tsx or node, imports).`);
+        } else notes.push("seed: fresh runs need a stack the bench started (they reset Logto's database); a reused stack gets the no-change runs only");
       } else if (process.env.BENCH_SEED_COMMAND) {
         const s = await benchSeedCommand(process.env.BENCH_SEED_COMMAND, cfg.noChangeRounds);
         reportSeed(s);
-        notes.push(`seed: no-change runs of \`${process.env.BENCH_SEED_COMMAND}\`; fresh runs need a reset database and are not made on a running stack`);
+        notes.push(`seed: no-change runs of \`${process.env.BENCH_SEED_COMMAND}\` (container start included); fresh runs need a reset database and are not made on a running stack`);
       } else {
         row("seed", "—", "—", "—", "skipped");
-        notes.push("seed: skipped on a reused stack (set BENCH_SEED_COMMAND, e.g. `docker compose run --rm seed`, for no-change runs)");
+        notes.push("seed: skipped on an external stack (set BENCH_SEED_COMMAND, e.g. `docker compose run --rm seed`, for no-change runs)");
       }
     } catch (error) {
       failed("seed", error);

@@ -21,6 +21,7 @@ import {
   startLogto,
   type Logto,
   type Stack,
+  type StackInfo,
 } from "../harness/index.js";
 
 export type SeedPath = "npm" | "compiled";
@@ -74,7 +75,7 @@ export async function buildSeed(): Promise<string> {
 
 const SEED_ONLY_ENV = ["NODE_OPTIONS", "HARNESS_HOSTS", "NODE_EXTRA_CA_CERTS"];
 
-async function runOne(stack: Stack, path: SeedPath, compiledDir: string | undefined, kind: SeedSample["kind"]): Promise<SeedSample> {
+async function runOne(stack: StackInfo, path: SeedPath, compiledDir: string | undefined, kind: SeedSample["kind"]): Promise<SeedSample> {
   let code: number;
   let out: string;
   let wallMs: number;
@@ -99,31 +100,33 @@ export interface SeedBenchResult {
   samples: SeedSample[];
   /** Milliseconds each reset took (stop Logto, drop and re-create, db seed, start). */
   resetMs: number[];
-  logto: Logto;
+  /** The Logto left running when fresh runs restarted it (the caller stops it). */
+  logto?: Logto;
 }
 
 /**
  * `freshRounds` rounds of one fresh run per path (order alternating), then `noChangeRounds` rounds
- * of one no-change run per path. Returns the Logto it leaves running (the caller stops it).
+ * of one no-change run per path. Fresh runs need the harness's own services (a started Stack); a
+ * reused stack (StackInfo only) gets the no-change runs.
  */
 export async function benchSeed(
-  stack: Stack,
+  stack: Stack | StackInfo,
   o: { freshRounds: number; noChangeRounds: number; compiledDir?: string; log: (line: string) => void },
 ): Promise<SeedBenchResult> {
   const paths: SeedPath[] = o.compiledDir ? ["npm", "compiled"] : ["npm"];
   const samples: SeedSample[] = [];
   const resetMs: number[] = [];
-  let logto: Logto = stack.services.logto;
-  const pg = stack.services.postgres;
+  const services = "services" in stack ? stack.services : undefined;
+  let logto: Logto | undefined;
   const port = Number(new URL(stack.logto.internalUrl).port);
   const adminPort = Number(new URL(stack.logto.adminInternalUrl).port);
 
-  for (let round = 0; round < o.freshRounds; round++) {
+  for (let round = 0; services && round < o.freshRounds; round++) {
     const order = round % 2 ? [...paths].reverse() : paths;
     for (const path of order) {
       const t = Date.now();
-      await logto.stop();
-      const dbUrl = await resetLogtoDatabase(pg, stack.postgres!.logtoDatabase);
+      await (logto ?? services.logto).stop();
+      const dbUrl = await resetLogtoDatabase(services.postgres, stack.postgres!.logtoDatabase);
       logto = await startLogto({ dbUrl, endpoint: stack.urls.logto, adminEndpoint: stack.urls.admin, env: stack.nodeEnv, port, adminPort, logDir: stack.logDir });
       resetMs.push(Date.now() - t);
       const s = await runOne(stack, path, o.compiledDir, "fresh");
