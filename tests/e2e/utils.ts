@@ -52,6 +52,8 @@ export const LOGTO_TOAST = {
   invalidCode: "Unable to get access token, please check authorization code.",
   /** connector.general: any other errcode, HTTP errors and timeouts. */
   general: /Error occurred in connector/,
+  /** The experience app's own timeout (ky, 10 s): error.timeout. */
+  timeout: "Request timeout.",
 } as const;
 
 let current: Browser | undefined;
@@ -184,10 +186,12 @@ export const utils = {
    * 3 s (real Logto and the stand-in), so its text is read in the same poll that finds it.
    */
   async waitForToast(page: Page, timeoutMs = BROWSER_STEP_MS): Promise<{ text: string; path: string }> {
+    // Runs in the page (a function, not a string: Logto's CSP forbids eval). No DOM types here.
+    type PageGlobals = { document: { querySelector(s: string): { textContent: string | null } | null }; location: { pathname: string } };
     const handle = await page.waitForFunction(
       () => {
-        const toast = document.querySelector('[role="toast"]');
-        const text = toast?.textContent?.trim();
+        const { document, location } = globalThis as unknown as PageGlobals;
+        const text = document.querySelector('[role="toast"]')?.textContent?.trim();
         return text ? { text, path: location.pathname } : null;
       },
       undefined,

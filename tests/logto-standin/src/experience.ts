@@ -6,8 +6,10 @@
  *                            username/password form (input[name=identifier], input[name=password],
  *                            button[name=submit]) when the sign-in experience has password sign-in
  *   /direct/social/:target   straight to the connector's authorization URI (direct_sign_in)
- *   /callback/:connectorId   runs the connector's getUserInfo, signs in or registers silently;
- *                            a failure goes back to /sign-in with Logto's message in a toast
+ *   /callback/:connectorId   -> /callback/social/:connectorId (query kept), which runs the
+ *                            connector's getUserInfo, signs in or registers silently; a failure
+ *                            goes back to /sign-in with Logto's message in a toast; past 10 s the
+ *                            toast "Request timeout." on an empty page there (the app's ky timeout)
  *   /register                username + password (admin console first admin)
  *   /continue/username       missing mandatory username after a social sign-up
  *   /consent                 automatic for first-party apps (koaAutoConsent)
@@ -56,6 +58,7 @@ const phrases = {
     signed_in_console: "Welcome to Logto Console",
     get_started: "Get started",
     sign_out: "Sign out",
+    request_timeout: "Request timeout.",
   },
   "zh-CN": {
     sign_in: "登录",
@@ -78,6 +81,7 @@ const phrases = {
     signed_in_console: "欢迎使用 Logto Console",
     get_started: "开始使用",
     sign_out: "退出登录",
+    request_timeout: "请求超时，请稍后重试。",
   },
 } as const;
 
@@ -293,6 +297,26 @@ const registerSocialUser = async (
   return String(row.id);
 };
 
+/**
+ * Logto's experience app calls /api/experience/verification/social/:id/verify with ky, whose
+ * default timeout is 10 s; past it the app shows the toast `error.timeout` ("Request timeout.") on
+ * /callback/social/:id and stays there (packages/experience/src/hooks/use-error-handler.ts), while
+ * the server may still be retrying WeChat (the connector's 5 s timeout, retried twice by got).
+ */
+export const EXPERIENCE_REQUEST_TIMEOUT_MS = 10_000;
+
+const withinExperienceTimeout = async <T>(work: Promise<T>): Promise<{ value: T } | { error: unknown } | "timeout"> => {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), EXPERIENCE_REQUEST_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([work.then((value) => ({ value }), (error: unknown) => ({ error })), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
 const handleSocialCallback = async (ctx: ExpCtx) => {
   const connectorId = ctx.params.connectorId ?? "";
   let connector: LogtoConnector;
@@ -318,13 +342,20 @@ const handleSocialCallback = async (ctx: ExpCtx) => {
   }
 
   let userInfo: Record<string, unknown> & { id: string };
-  try {
-    userInfo = await connector.raw.getUserInfo!({ redirectUri: `${ctx.url.origin}/callback/${connectorId}`, ...data }, async () => ({}));
-  } catch (error: unknown) {
-    const converted = toRequestError(error);
+  const verified = await withinExperienceTimeout(
+    connector.raw.getUserInfo!({ redirectUri: `${ctx.url.origin}/callback/${connectorId}`, ...data }, async () => ({})),
+  );
+  if (verified === "timeout") {
+    // The experience app gave up: its toast over its (still empty) callback page, no redirect.
+    sendHtml(ctx, 200, page(language, "", "", t(language, "request_timeout")));
+    return;
+  }
+  if ("error" in verified) {
+    const converted = toRequestError(verified.error);
     withToast(ctx, converted instanceof RequestError ? converted.message : "Internal server error.");
     return;
   }
+  userInfo = verified.value;
 
   const target = String(connector.metadata.target);
   const { db, id: tenantId } = ctx.tenant;
@@ -443,7 +474,12 @@ export const experienceRouter = () => {
     redirect(ctx, `/${fallback.replace(/^\/+/, "")}`);
   });
 
-  router.get("/callback/:connectorId", handleSocialCallback);
+  // Logto serves its experience app on /callback/:id, which moves on to /callback/social/:id
+  // (query kept) and verifies there: the same two URLs here.
+  router.get("/callback/:connectorId", async (ctx) => {
+    redirect(ctx, `/callback/social/${encodeURIComponent(ctx.params.connectorId ?? "")}${ctx.url.search}`, 303);
+  });
+  router.get("/callback/social/:connectorId", handleSocialCallback);
 
   router.post("/sign-in/password", async (ctx) => {
     const signInExperience = await findSignInExperience(ctx.tenant);
