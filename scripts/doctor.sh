@@ -224,7 +224,8 @@ run_ts_checks() {
     $DOCTOR_TS_CMD --no-summary >"$out" 2>&1
   elif [ "$docker_ok" = 1 ]; then
     printf 'doctor: building the checks image (cached after the first run) ...\n' >&2
-    if ! docker build -q -t "$DOCTOR_IMAGE" "$STACK_DIR/scripts" >/dev/null 2>"$out"; then
+    # context = the repository root, as for every image of the stack (the lockfile lives there)
+    if ! docker build -q -t "$DOCTOR_IMAGE" -f "$STACK_DIR/scripts/Dockerfile" "$STACK_DIR" >/dev/null 2>"$out"; then
       report FAIL checks "could not build the doctor image from scripts/Dockerfile" "$(tail -n 1 "$out")"
       rm -f "$out"
       return

@@ -1,4 +1,4 @@
-/** The image and the Compose overlay agree with the code: versions, paths, names, credentials. */
+/** The image and the Compose overlay agree with the code: base image, installs, paths, names, credentials. */
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -10,7 +10,6 @@ import { defaultApp } from "./users.js";
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const dockerfile = readFileSync(here("../Dockerfile"), "utf8");
-const packageJson = JSON.parse(readFileSync(here("../package.json"), "utf8")) as { dependencies: Record<string, string> };
 
 const composeBinary = (() => {
   try {
@@ -23,21 +22,30 @@ const composeBinary = (() => {
 
 describe("Dockerfile", () => {
   it("pins node:22 alpine exactly in every stage", () => {
+    const image = /^ARG NODE_IMAGE=(\S+)$/m.exec(dockerfile)?.[1];
+    expect(image).toMatch(/^node:22\.\d+\.\d+-alpine3\.\d+$/);
     const froms = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((match) => match[1]);
     expect(froms.length).toBeGreaterThanOrEqual(2);
-    for (const image of froms) expect(image).toMatch(/^node:22\.\d+\.\d+-alpine3\.\d+$/);
+    for (const from of froms) expect(from).toBe("${NODE_IMAGE}");
   });
 
-  it("installs exactly package.json's runtime versions", () => {
-    for (const [name, version] of Object.entries(packageJson.dependencies)) {
-      expect(version).toMatch(/^\d+\.\d+\.\d+$/);
-      expect(dockerfile).toContain(` ${name}@${version}`);
-      expect(dockerfile).toContain(`COPY --from=build /build/node_modules/${name} `);
+  it("installs the emulator workspace from the root lockfile with npm ci, production dependencies only at run time", () => {
+    // No version list of its own: package-lock.json (context = the repository root) decides.
+    expect(dockerfile).toContain("COPY package.json package-lock.json ./");
+    expect(dockerfile).not.toMatch(/\bnpm (install|i|add)\b/);
+    const stages = dockerfile.split(/^(?=FROM )/m).slice(1);
+    const stage = (name: string) => stages.find((text) => text.startsWith("FROM ") && text.split("\n")[0]?.endsWith(` AS ${name}`)) ?? "";
+    for (const text of stages.filter((t) => t.includes("npm ci "))) {
+      expect(text).toContain("npm ci --workspace wechat-emulator --include-workspace-root=false");
     }
+    // The final stage's node_modules come from stages that installed with --omit=dev.
+    const fromStages = [...(stages.at(-1) ?? "").matchAll(/^COPY --from=(\S+) \S*node_modules /gm)].map((match) => match[1] ?? "");
+    expect(fromStages.length).toBeGreaterThan(0);
+    for (const name of fromStages) expect(stage(name)).toMatch(/npm ci [^\n]*--omit=dev/);
   });
 
-  it("runs as the non-root node user and sets only variables the emulator reads", () => {
-    expect(dockerfile).toMatch(/^USER node$/m);
+  it("runs as uid 1000 (the image's node user) and sets only variables the emulator reads", () => {
+    expect(dockerfile).toMatch(/^USER 1000:1000$/m);
     const names = [...dockerfile.matchAll(/\b(WECHAT_EMULATOR_[A-Z_]+)=/g)].map((match) => match[1]);
     expect(names.length).toBeGreaterThan(0);
     for (const name of names) expect(Object.keys(envGuard.shape)).toContain(name);
