@@ -12,6 +12,8 @@ export interface ServiceMemory {
   pids: number[];
   rss: number;
   pss: number;
+  /** Each member: its command (first words) and RSS. */
+  processes: Array<{ pid: number; command: string; rss: number }>;
 }
 
 function field(text: string, name: string): number {
@@ -61,15 +63,21 @@ export function groupMemory(service: string, pgid: number): ServiceMemory {
   const pids = [...new Set([...groupMembers(pgid), ...descendants(pgid)])];
   let rss = 0;
   let pss = 0;
+  const processes: ServiceMemory["processes"] = [];
   for (const pid of pids) {
     try {
-      rss += field(readFileSync(`/proc/${pid}/status`, "utf8"), "VmRSS");
+      const r = field(readFileSync(`/proc/${pid}/status`, "utf8"), "VmRSS");
+      rss += r;
       pss += field(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"), "Pss");
+      const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
+      const command = argv.slice(0, 3).map((a) => (a.includes("/") ? a.slice(a.lastIndexOf("/") + 1) : a)).join(" ").slice(0, 60);
+      processes.push({ pid, command, rss: r });
     } catch {
       // exited meanwhile
     }
   }
-  return { service, pids, rss, pss };
+  processes.sort((a, b) => b.rss - a.rss);
+  return { service, pids, rss, pss, processes };
 }
 
 /** Memory of the service listening on `port` (its whole process group). */
@@ -92,6 +100,6 @@ export async function dockerMemory(): Promise<ServiceMemory[]> {
       const [name, usage] = line.split("\t");
       const m = /^([\d.]+)\s*([A-Za-z]+)/.exec(usage ?? "");
       const bytes = m ? Number(m[1]) * (units[m[2]!] ?? 1) : Number.NaN;
-      return { service: name ?? "?", pids: [], rss: bytes, pss: bytes };
+      return { service: name ?? "?", pids: [], rss: bytes, pss: bytes, processes: [] };
     });
 }

@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import {
+  DNS_PRELOAD,
   node22,
   repoRoot,
   reusableStack,
@@ -143,7 +144,13 @@ async function main(): Promise<void> {
   if (reused) {
     info = reused;
   } else {
-    stack = await startStack({ log: (line) => log(`harness: ${line}`) });
+    // BENCH_APP_NODE_OPTIONS: extra Node options for the app (e.g. --max-old-space-size=128), to try a memory cap.
+    const appNodeOptions = process.env.BENCH_APP_NODE_OPTIONS;
+    if (appNodeOptions) notes.push(`the app ran with extra Node options: ${appNodeOptions}`);
+    stack = await startStack({
+      log: (line) => log(`harness: ${line}`),
+      ...(appNodeOptions ? { appEnv: { NODE_OPTIONS: `--require ${DNS_PRELOAD} ${appNodeOptions}` } } : {}),
+    });
     info = stackInfo(stack);
   }
   log(`stack: ${info.logtoKind} Logto, app ${info.urls.app}`);
@@ -358,6 +365,10 @@ function reportMemory(): void {
       `< ${mb(STACK_BUDGET)}`,
       passMiss(sumRss(memAfter) < STACK_BUDGET),
     );
+    const breakdown = memAfter
+      .filter((m) => m.processes.length > 1)
+      .map((m) => `${m.service}: ${m.processes.map((p) => `\`${p.command}\` ${mb(p.rss)}`).join(", ")}`);
+    if (breakdown.length) details.push(`Processes of the multi-process services after the load (RSS each):\n\n${breakdown.map((b) => `- ${b}`).join("\n")}`);
     details.push(`Memory budget: a 1 GB VPS (${VPS_MB} MiB) minus ${OS_RESERVE_MB} MiB kept for the OS, Docker's daemons and page cache = ${mb(STACK_BUDGET)} for the stack's processes, judged on the RSS sum (PSS, which splits shared pages such as Postgres's buffer pool among its processes, is the lower, truer total). Each service's figure is its whole process group (e.g. Logto = \`npm start\` + its node; Postgres = postmaster + backends), found by the port it listens on. Containers add a little (no container runtime here).`);
   }
 }
