@@ -2,6 +2,7 @@
 // a fresh browser per spec, the sign-in steps a user takes, and what the user sees.
 // Selectors that work on the stand-in and on a real Logto: tests/logto-standin/README.md.
 import { readFileSync } from "node:fs";
+import pg from "pg";
 import type { Page } from "playwright-core";
 import { testUsers, type TestUserKey } from "wechat-emulator/users";
 import {
@@ -34,14 +35,20 @@ export const TEXT = {
     appSignInOther: "Other sign-in methods",
     accountTitle: "My account",
     logtoWeChatButton: "Continue with WeChat",
-    logtoSignIn: "Sign in",
+    logtoSignInTitle: "Sign in to your account",
+    logtoCreateAccount: "Create account",
+    logtoWrongPassword: "Incorrect account or password. Please check your input.",
+    logtoNoSession: "Session not found. Please go back and sign in again.",
   },
   "zh-CN": {
     appSignInWeChat: "使用微信登录",
     appSignInOther: "其他登录方式",
     accountTitle: "我的账户",
     logtoWeChatButton: "通过 微信 继续",
-    logtoSignIn: "登录",
+    logtoSignInTitle: "登录你的账号",
+    logtoCreateAccount: "注册",
+    logtoWrongPassword: "账号或密码错误，请重新输入。",
+    logtoNoSession: "未找到会话，请返回并重新登录。",
   },
 } as const;
 export type UiLanguage = keyof typeof TEXT;
@@ -222,6 +229,17 @@ export const utils = {
     }
     const result = await runSeed(stack.seedEnv);
     return { code: result.code, output: `${result.stdout}\n${result.stderr}` };
+  },
+
+  /** One SQL query on Logto's database (the stack's DSN; Compose: Postgres published on loopback by compose.e2e.yaml). */
+  async sql<T extends Record<string, unknown>>(stack: StackInfo, text: string, values: unknown[] = []): Promise<T[]> {
+    const client = new pg.Client({ connectionString: stack.logto.dbUrl });
+    await client.connect();
+    try {
+      return (await client.query<T>(text, values)).rows;
+    } finally {
+      await client.end();
+    }
   },
 
   /** The app's credentials file as the seed wrote it (harness stacks only; Compose keeps it in a volume). */

@@ -91,6 +91,7 @@ export async function startStack(o: StartStackOptions = {}): Promise<Stack> {
   const runDir = join(runsDir, runId);
   const logDir = join(runDir, "logs");
   mkdirSync(logDir, { recursive: true });
+  writeFileSync(join(runDir, "owner.pid"), String(process.pid));
   const timings: Record<string, number> = {};
   const stoppers: Array<() => Promise<void>> = [];
   const stopAll = async () => {
@@ -270,9 +271,28 @@ export function stackInfo(stack: Stack): StackInfo {
   return info;
 }
 
-/** Keep the logs of the last `keep` runs only. */
+/**
+ * Keep the logs of the last `keep` runs only. A run whose stack is still up (its `owner.pid` names
+ * a live process: a kept stack, another engineer's test run) is never removed: its CA files,
+ * credentials file and logs are in use.
+ */
 function pruneOldRuns(runsDir: string, keep: number): void {
   if (!existsSync(runsDir)) return;
   const runs = readdirSync(runsDir).sort();
-  for (const old of runs.slice(0, Math.max(0, runs.length - keep))) rmSync(join(runsDir, old), { recursive: true, force: true });
+  for (const old of runs.slice(0, Math.max(0, runs.length - keep))) {
+    if (ownerAlive(join(runsDir, old))) continue;
+    rmSync(join(runsDir, old), { recursive: true, force: true });
+  }
+}
+
+function ownerAlive(runDir: string): boolean {
+  try {
+    const pid = Number(readFileSync(join(runDir, "owner.pid"), "utf8"));
+    if (!Number.isInteger(pid) || pid <= 0) return false;
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: alive, but someone else's.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
