@@ -40,7 +40,7 @@ const phrases: Record<string, string> = {
   "session.not_found": "Session not found. Please go back and sign in again.",
   "session.verification_session_not_found":
     "The passwordless verification session not found. Please go back and retry.",
-  "session.invalid_credentials": "Account or password is incorrect. Please check your input.",
+  "session.invalid_credentials": "Incorrect account or password. Please check your input.",
   "session.verification_failed": "The verification was not successful. Restart the verification flow and try again.",
   "user.identity_not_exist": "The social account has not been registered yet.",
   "user.username_already_in_use": "This username is already in use.",

@@ -33,6 +33,7 @@ type ExpCtx = Ctx & { tenant: ExperienceTenant };
 
 const toastCookie = "_standin_toast";
 const socialStateCookie = "_standin_social";
+const formErrorCookie = "_standin_form_error";
 
 // ---------------------------------------------------------------- phrases (packages/phrases-experience)
 type Language = "en" | "zh-CN";
@@ -47,18 +48,21 @@ const phrases = {
     continue: "Continue",
     or: "or",
     no_account: "No account yet? ",
-    have_account: "Already had an account?",
+    have_account: "Already have an account?",
     invalid_session: "Session not found. Please go back and sign in again.",
-    invalid_credentials: "Account or password is incorrect. Please check your input.",
-    password_mismatch: "Passwords do not match.",
+    invalid_credentials: "Incorrect account or password. Please check your input.",
+    password_mismatch: "Your passwords don’t match.",
     enter_username: "Enter your username",
-    set_username: "Set your username",
+    set_username: "Set username",
     username_in_use: "This username is already in use.",
     invalid_username: "Username is invalid. Use only letters, numbers, or underscores, and start with a letter.",
     signed_in_console: "Welcome to Logto Console",
     get_started: "Get started",
     sign_out: "Sign out",
     request_timeout: "Request timeout.",
+    sign_in_to_your_account: "Sign in to your account",
+    not_found: "404 Not Found",
+    nav_back: "Back",
   },
   "zh-CN": {
     sign_in: "登录",
@@ -69,19 +73,22 @@ const phrases = {
     confirm_password: "确认密码",
     continue: "继续",
     or: "或",
-    no_account: "还没有账户？",
-    have_account: "已有账户？",
+    no_account: "还没有账号？",
+    have_account: "已有账号？",
     invalid_session: "未找到会话，请返回并重新登录。",
-    invalid_credentials: "账号或密码错误，请检查你的输入。",
-    password_mismatch: "密码不匹配。",
+    invalid_credentials: "账号或密码错误，请重新输入。",
+    password_mismatch: "两次输入的密码不一致。",
     enter_username: "输入你的用户名",
-    set_username: "设置你的用户名",
+    set_username: "设置用户名",
     username_in_use: "该用户名已被使用。",
     invalid_username: "用户名无效。只能包含字母、数字或下划线，并以字母开头。",
     signed_in_console: "欢迎使用 Logto Console",
     get_started: "开始使用",
     sign_out: "退出登录",
     request_timeout: "请求超时，请稍后重试。",
+    sign_in_to_your_account: "登录你的账号",
+    not_found: "404 页面不存在",
+    nav_back: "返回",
   },
 } as const;
 
@@ -214,7 +221,7 @@ const renderSignIn = async (ctx: ExpCtx, error?: string) => {
   const connectors = await findSocialConnectors(ctx.tenant, signInExperience);
   const password = passwordSignInEnabled(signInExperience);
   const passwordForm = password
-    ? `<form method="post" action="/sign-in/password">
+    ? `<form method="post" action="/sign-in/password${escapeHtml(ctx.url.search)}">
 <label>${t(language, "username")}<input name="identifier" type="text" autocomplete="username" placeholder="${t(language, "username")}" required></label>
 <label>${t(language, "password")}<input name="password" type="password" autocomplete="current-password" placeholder="${t(language, "password")}" required></label>
 ${error ? `<div class="error" role="alert">${escapeHtml(error)}</div>` : ""}
@@ -226,11 +233,11 @@ ${
     : ""
 }`
     : "";
-  const body = `<h1>${t(language, "sign_in")}</h1>
+  const body = `<h1>${t(language, "sign_in_to_your_account")}</h1>
 ${passwordForm}
 ${password && connectors.length > 0 ? `<div class="divider">${t(language, "or")}</div>` : ""}
 ${socialButtons(language, connectors)}`;
-  sendHtml(ctx, 200, page(language, t(language, "sign_in"), body, takeToast(ctx)));
+  sendHtml(ctx, 200, page(language, t(language, "sign_in_to_your_account"), body, takeToast(ctx)));
 };
 
 const renderRegister = async (ctx: ExpCtx, error?: string) => {
@@ -434,21 +441,41 @@ export const experienceRouter = () => {
   const router = new Router<{ tenant: ExperienceTenant }>();
 
   router.get("/sign-in", async (ctx) => {
+    if (!(await interactionDetails(ctx))) {
+      redirect(ctx, "/unknown-session");
+      return;
+    }
     const signInExperience = await findSignInExperience(ctx.tenant);
     if (signInExperience?.signInMode === "Register") {
       redirect(ctx, `/register${ctx.url.search}`);
       return;
     }
-    await renderSignIn(ctx);
+    const formError = ctx.cookies[formErrorCookie];
+    if (formError) setCookie(ctx, formErrorCookie, "", { httpOnly: false, maxAge: 0 });
+    await renderSignIn(ctx, formError || undefined);
   });
 
   router.get("/register", async (ctx) => {
+    if (!(await interactionDetails(ctx))) {
+      redirect(ctx, "/unknown-session");
+      return;
+    }
     const signInExperience = await findSignInExperience(ctx.tenant);
     if (signInExperience?.signInMode === "SignIn") {
       redirect(ctx, "/sign-in");
       return;
     }
     await renderRegister(ctx);
+  });
+
+  // Logto's experience app, opened without a sign-in in progress (no interaction cookie).
+  router.get("/unknown-session", async (ctx) => {
+    const signInExperience = await findSignInExperience(ctx.tenant);
+    const language = detectLanguage(ctx, signInExperience);
+    const body = `<button type="button" onclick="history.back()">${t(language, "nav_back")}</button>
+<h1>${t(language, "not_found")}</h1>
+<p>${t(language, "invalid_session")}</p>`;
+    sendHtml(ctx, 200, page(language, t(language, "not_found"), body));
   });
 
   router.post("/sign-in/social/:connectorId", async (ctx) => {
@@ -499,7 +526,9 @@ export const experienceRouter = () => {
       String(body.identifier ?? ""),
     ]);
     if (!user || !(await verifyPassword(user, String(body.password ?? "")))) {
-      await renderSignIn(ctx, t(language, "invalid_credentials"));
+      // Logto's app shows the error under the form and stays on /sign-in (query kept).
+      setCookie(ctx, formErrorCookie, t(language, "invalid_credentials"), { httpOnly: false, maxAge: 60 });
+      redirect(ctx, `/sign-in${ctx.url.search}`, 303);
       return;
     }
     if (user.isSuspended) {
