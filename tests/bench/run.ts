@@ -36,8 +36,8 @@ const outArg = argv.find((a) => a.startsWith("--out="))?.slice(6);
 // --out is relative to where `npm run bench` was typed (npm runs the script in tests/).
 const outFile = outArg === "-" ? undefined : outArg ? resolve(process.env.INIT_CWD ?? process.cwd(), outArg) : join(repoRoot, "bench", "results.md");
 const cfg = quick
-  ? { signIns: 5, warmUp: 1, freshRounds: 1, noChangeRounds: 2, loadSeconds: 3, connections: 10 }
-  : { signIns: 30, warmUp: 2, freshRounds: 3, noChangeRounds: 5, loadSeconds: 10, connections: 10 };
+  ? { signIns: 5, warmUp: 1, freshRounds: 1, noChangeRounds: 2, loadRounds: 1, loadSeconds: 3, connections: 10 }
+  : { signIns: 30, warmUp: 2, freshRounds: 3, noChangeRounds: 5, loadRounds: 3, loadSeconds: 5, connections: 10 };
 
 /** The stack (services excluded) needs: VPS budget for the whole stack (RSS sum of its services). */
 const VPS_MB = 1024;
@@ -208,10 +208,14 @@ async function main(): Promise<void> {
         targets.push({ label: "/account (signed in)", path: "/account", via, cookie: sessionCookie, expect: /account-nickname/ });
       }
       for (const t of targets) await checkTarget(info, t, t.expect);
-      for (const t of targets) {
-        const r = await load(info, t, { durationS: cfg.loadSeconds, connections: cfg.connections });
-        loads.push(r);
-        log(`load ${t.label} via ${t.via}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}`);
+      // Rounds over all targets (not all runs of one target in a row), so a burst of other load on
+      // the machine spreads over the figures instead of sinking one of them.
+      for (let round = 0; round < cfg.loadRounds; round++) {
+        for (const t of targets) {
+          const r = await load(info, t, { durationS: cfg.loadSeconds, connections: cfg.connections });
+          loads.push(r);
+          log(`load ${round + 1}/${cfg.loadRounds} ${t.label} via ${t.via}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}`);
+        }
       }
       reportLoad(loads);
     } catch (error) {
@@ -325,18 +329,33 @@ function reportSignIn(samples: SignInSample[]): void {
 }
 
 function reportLoad(loads: LoadResult[]): void {
-  for (const r of loads) {
-    const bad = r.non2xx || r.errors ? `; ${r.non2xx} non-2xx, ${r.errors} errors` : "";
-    row(`App ${r.label}, ${r.via === "direct" ? "app directly (HTTP)" : "through Caddy (HTTPS)"}: req/s (p99)`, `${r.rps.toFixed(0)} req/s (p99 ${r.p99} ms)`, `p50 ${r.p50} ms, ${r.total} requests${bad}`, "—", r.non2xx || r.errors ? "miss" : "info");
+  const keys = [...new Set(loads.map((r) => `${r.via} ${r.path}`))];
+  const rate = new Map<string, number>();
+  for (const key of keys) {
+    const runs = loads.filter((r) => `${r.via} ${r.path}` === key);
+    const first = runs[0]!;
+    const rps = summarize(runs.map((r) => r.rps));
+    const p99 = median(runs.map((r) => r.p99));
+    const non2xx = runs.reduce((a, r) => a + r.non2xx, 0);
+    const errors = runs.reduce((a, r) => a + r.errors, 0);
+    rate.set(key, rps.median);
+    const bad = non2xx || errors ? `; ${non2xx} non-2xx, ${errors} errors` : "";
+    row(
+      `App ${first.label}, ${first.via === "direct" ? "app directly (HTTP)" : "through Caddy (HTTPS)"}: req/s (p99 latency)`,
+      `${rps.median.toFixed(0)} req/s (p99 ${Math.round(p99)} ms)`,
+      `${rps.min.toFixed(0)}–${rps.max.toFixed(0)} req/s (n=${rps.n}); p50 ${Math.round(median(runs.map((r) => r.p50)))} ms${bad}`,
+      "—",
+      non2xx || errors ? "miss" : "info",
+    );
   }
   for (const via of ["direct", "caddy"] as const) {
-    const landing = loads.find((r) => r.via === via && r.path === "/");
-    const account = loads.find((r) => r.via === via && r.path === "/account");
+    const landing = rate.get(`${via} /`);
+    const account = rate.get(`${via} /account`);
     if (!landing || !account) continue;
-    const ratio = account.rps / landing.rps;
+    const ratio = account / landing;
     row(`/account rate / landing rate (${via === "direct" ? "app directly" : "through Caddy"})`, `${(ratio * 100).toFixed(0)} %`, "", ">= 70 %", passMiss(ratio >= 0.7));
   }
-  details.push(`App load: autocannon 9.0.0 in the bench's own process (one thread, ${cfg.connections} connections, ${cfg.loadSeconds} s per figure) on the same machine as the stack, so client and server share the CPU. "App directly" is plain HTTP to the Next.js standalone server's port; "through Caddy" is HTTPS with the app's SNI and Host. /account carries the session cookie of a real sign-in (Auth.js JWT, decoded on every request); each response was checked once before the run (200 with the page's test ids).`);
+  details.push(`App load: autocannon 9.0.0 in the bench's own process (one thread, ${cfg.connections} connections), ${cfg.loadRounds} round(s) of ${cfg.loadSeconds} s per figure, the rounds going over all figures in turn; median of the rounds' average rates, spread min–max, p99 = median of the rounds' p99. Client and server share the machine's CPU. "App directly" is plain HTTP to the Next.js standalone server's port; "through Caddy" is HTTPS with the app's SNI and Host. /account carries the session cookie of a real sign-in (Auth.js JWT, decoded on every request); each response was checked once before the run (200 with the page's test ids).`);
 }
 
 function reportMemory(): void {
