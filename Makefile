@@ -87,3 +87,13 @@ down-sandbox:
 .PHONY: bench
 bench:
 	npm run bench $(if $(QUICK),-- --quick)
+
+# End-to-end scenarios in Chromium against the real Compose stack with the WeChat emulator (needs Docker and free ports 80/443; removed afterwards unless E2E_KEEP=1).
+.PHONY: e2e
+e2e:
+	@sh scripts/e2e-compose.sh
+
+# Remove the stack `make e2e` started (its own Compose project and volumes; yours is not touched).
+.PHONY: e2e-down
+e2e-down:
+	@sh scripts/e2e-compose.sh down

@@ -25,7 +25,7 @@ export { testUsers, type TestUserKey };
  * the seed again there (`docker compose ... run --rm seed`) instead of `npm --workspace seed start`.
  */
 export interface ComposeInfo {
-  compose?: { files: string[]; projectDirectory: string; project?: string };
+  compose?: { files: string[]; projectDirectory: string; project?: string; envFile?: string; env?: Record<string, string> };
 }
 
 /** What the user reads, per UI language: the app (app/lib/i18n.ts), Logto, the emulator. */
@@ -221,10 +221,17 @@ export const utils = {
   /** The seed again, as the stack runs it: `npm --workspace seed start`, or `docker compose run --rm seed`. */
   async rerunSeed(stack: StackInfo & ComposeInfo): Promise<{ code: number; output: string }> {
     if (stack.compose) {
-      const { files, projectDirectory, project } = stack.compose;
+      const { files, projectDirectory, project, envFile, env } = stack.compose;
       const args = ["compose", ...(project ? ["-p", project] : []), "--project-directory", projectDirectory];
+      if (envFile) args.push("--env-file", envFile);
       for (const f of files) args.push("-f", f);
-      const result = await runProcess({ name: "seed", command: "docker", args: [...args, "run", "--rm", "seed"], timeoutMs: 300_000 });
+      const result = await runProcess({
+        name: "seed",
+        command: "docker",
+        args: [...args, "run", "--rm", "seed"],
+        env: { ...process.env, ...env },
+        timeoutMs: 300_000,
+      });
       return { code: result.code, output: `${result.stdout}\n${result.stderr}` };
     }
     const result = await runSeed(stack.seedEnv);

@@ -1,0 +1,141 @@
+#!/bin/sh
+# The end-to-end scenarios (tests/e2e) against the real Compose stack with the WeChat emulator:
+# `make e2e` (up, test, down) and `make e2e-down`.
+#
+# Usage: scripts/e2e-compose.sh [all|up|describe|test|down]     (default: all)
+#   all       up, describe, test; then down (E2E_KEEP=1 keeps the stack for another `test`)
+#   up        build and start the stack (compose.yaml + compose.sandbox.yaml + compose.e2e.yaml), wait until healthy
+#   describe  write the stack description the harness reads (HARNESS_STACK): host names, Caddy's root, ...
+#   test      run the e2e project against it (npx vitest run --config tests/vitest.e2e.config.ts)
+#   down      stop it and delete its volumes
+#
+# Needs: Docker with Compose v2, ports 80 and 443 free, Node 20+ after `npm install`, Chromium
+# (HARNESS_CHROMIUM, default /usr/bin/chromium) and certutil (libnss3-tools).
+# It is its own Compose project (E2E_PROJECT, default wechat-logto-stack-e2e) with its own env file
+# (E2E_DIR/.env, secrets generated once) and volumes: your stack and your .env are not touched.
+# The browser reaches Caddy on 127.0.0.1:443 (host names mapped by Chromium's --host-resolver-rules,
+# Caddy's internal root trusted in its profile), as a user does; open.weixin.qq.com is the sandbox's
+# Caddy site. compose.e2e.yaml publishes on 127.0.0.1 only the emulator's control API and Postgres.
+set -eu
+ROOT=$(CDPATH='' cd -- "$(dirname -- "$0")/.." && pwd)
+. "$ROOT/scripts/env/lib.sh"
+
+E2E_DIR=${E2E_DIR:-$ROOT/tests/.artifacts/compose-e2e}
+PROJECT=${E2E_PROJECT:-wechat-logto-stack-e2e}
+ENV_FILE=$E2E_DIR/.env
+STACK_FILE=$E2E_DIR/stack.json
+LOG_DIR=$E2E_DIR/logs
+E2E_EMULATOR_CONTROL_PORT=${E2E_EMULATOR_CONTROL_PORT:-18090}
+E2E_POSTGRES_PORT=${E2E_POSTGRES_PORT:-15432}
+export E2E_EMULATOR_CONTROL_PORT E2E_POSTGRES_PORT
+COMPOSE_FILES="compose.yaml compose.sandbox.yaml compose.e2e.yaml"
+
+compose() {
+	# shellcheck disable=SC2086
+	docker compose -p "$PROJECT" --project-directory "$ROOT" --env-file "$ENV_FILE" \
+		$(for f in $COMPOSE_FILES; do printf -- '-f %s ' "$ROOT/$f"; done) "$@"
+}
+
+# value NAME DEFAULT: NAME from the e2e env file, or DEFAULT when unset or empty.
+value() {
+	_v=$(env_value "$ENV_FILE" "$1" 2>/dev/null || true)
+	printf '%s' "${_v:-$2}"
+}
+
+up() {
+	mkdir -p "$E2E_DIR"
+	# .env.example with generated secrets; the domains stay *.localhost.
+	[ -f "$ENV_FILE" ] || sh "$ROOT/scripts/env/generate-secrets.sh" "$ENV_FILE"
+	echo "e2e: starting $PROJECT (build, then wait until healthy; the first build takes minutes)"
+	compose up -d --build --wait
+}
+
+describe() {
+	[ -f "$ENV_FILE" ] || { echo "error: $ENV_FILE missing: run '$0 up' first" >&2; exit 1; }
+	mkdir -p "$LOG_DIR"
+	if [ -z "${E2E_CADDY_ROOT:-}" ]; then
+		compose cp caddy:/data/caddy/pki/authorities/local/root.crt "$E2E_DIR/caddy-root.crt" >/dev/null
+	else
+		cp "$E2E_CADDY_ROOT" "$E2E_DIR/caddy-root.crt"
+	fi
+	sep=
+	logto=$(value LOGTO_DOMAIN auth.localhost)
+	app=$(value APP_DOMAIN app.localhost)
+	admin=$(value ADMIN_DOMAIN admin.localhost)
+	# The shape of StackInfo (tests/harness/stack.ts), origin "external", plus how to run the seed again.
+	cat >"$STACK_FILE" <<EOF
+{
+  "origin": "external",
+  "logtoKind": "real",
+  "httpsPort": 443,
+  "domains": { "logto": "$logto", "app": "$app", "admin": "$admin" },
+  "urls": { "app": "https://$app", "logto": "https://$logto", "admin": "https://$admin", "issuer": "https://$logto/oidc" },
+  "hosts": { "$logto": "127.0.0.1", "$app": "127.0.0.1", "$admin": "127.0.0.1", "open.weixin.qq.com": "127.0.0.1" },
+  "caFiles": ["$E2E_DIR/caddy-root.crt"],
+  "caBundle": "$E2E_DIR/caddy-root.crt",
+  "logto": { "internalUrl": "", "adminInternalUrl": "", "dbUrl": "postgres://postgres:$(value POSTGRES_PASSWORD '')@127.0.0.1:$E2E_POSTGRES_PORT/logto" },
+  "postgres": null,
+  "emulator": { "controlUrl": "http://127.0.0.1:$E2E_EMULATOR_CONTROL_PORT", "ip": "127.0.0.1" },
+  "app": { "internalUrl": "" },
+  "wechat": { "appId": "wx0000000000000001", "appSecret": "emulator-secret-0000000000000001" },
+  "admin": { "username": "$(value LOGTO_ADMIN_USERNAME admin)", "password": "$(value LOGTO_ADMIN_PASSWORD '')" },
+  "credentialsFile": "",
+  "seedEnv": {},
+  "appEnv": {},
+  "nodeEnv": {},
+  "runDir": "$E2E_DIR",
+  "logDir": "$LOG_DIR",
+  "timings": {},
+  "compose": {
+    "files": ["$(for f in $COMPOSE_FILES; do printf '%s' "$sep$ROOT/$f"; sep='", "'; done)"],
+    "projectDirectory": "$ROOT", "project": "$PROJECT", "envFile": "$ENV_FILE",
+    "env": { "E2E_EMULATOR_CONTROL_PORT": "$E2E_EMULATOR_CONTROL_PORT", "E2E_POSTGRES_PORT": "$E2E_POSTGRES_PORT" }
+  }
+}
+EOF
+	chmod 600 "$STACK_FILE"
+	echo "e2e: stack description in $STACK_FILE"
+}
+
+run_tests() {
+	[ -f "$STACK_FILE" ] || describe
+	mkdir -p "$LOG_DIR"
+	# Service logs as files, for the failure report of tests/harness/e2e-setup.ts.
+	pids=
+	for s in app logto wechat-emulator caddy; do
+		compose logs -f --no-color --no-log-prefix "$s" >"$LOG_DIR/$s.log" 2>&1 &
+		pids="$pids $!"
+	done
+	rc=0
+	(cd "$ROOT" && HARNESS_STACK="$STACK_FILE" npx vitest run --config tests/vitest.e2e.config.ts) || rc=$?
+	# shellcheck disable=SC2086
+	kill $pids 2>/dev/null || true
+	if [ "$rc" -ne 0 ]; then
+		compose ps -a >"$LOG_DIR/ps.txt" 2>&1 || true
+		echo "e2e: FAILED (exit $rc). Screenshots in tests/.artifacts/, service logs in $LOG_DIR" >&2
+	fi
+	return "$rc"
+}
+
+down() {
+	[ -f "$ENV_FILE" ] || { echo "e2e: nothing to stop ($ENV_FILE missing)"; return 0; }
+	compose down -v --remove-orphans
+	rm -f "$STACK_FILE"
+}
+
+case ${1:-all} in
+	all)
+		[ "${E2E_KEEP:-}" = 1 ] || trap 'down' EXIT
+		up
+		describe
+		run_tests
+		;;
+	up) up ;;
+	describe) describe ;;
+	test) run_tests ;;
+	down) down ;;
+	*)
+		echo "usage: $0 [all|up|describe|test|down]" >&2
+		exit 2
+		;;
+esac
