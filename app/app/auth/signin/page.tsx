@@ -1,10 +1,10 @@
 import { auth } from "@/auth";
-import { ErrorView, HomeView } from "@/components/views";
-import { configProblems } from "@/lib/config-problems";
+import { AuthError } from "@/components/auth-error";
+import { HomeView } from "@/components/views";
 import { readEnv } from "@/lib/env";
-import { toErrorCode } from "@/lib/i18n";
 import { safeRedirectPath } from "@/lib/redirect";
 import { getRequestLocale } from "@/lib/request-locale";
+import { signedInUser } from "@/lib/signed-in-user";
 
 type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };
 
@@ -16,24 +16,12 @@ type Props = { searchParams: Promise<Record<string, string | string[] | undefine
 export default async function SignInPage({ searchParams }: Props) {
   const [{ t }, params, session] = await Promise.all([getRequestLocale(), searchParams, auth()]);
   const env = readEnv();
-  if (params.error) {
-    const code = toErrorCode(params.error);
-    return (
-      <ErrorView
-        t={t}
-        code={code}
-        rawCode={Array.isArray(params.error) ? params.error[0] : params.error}
-        operatorProblems={code === "Configuration" || code === "MissingCredentials" ? configProblems(env) : []}
-        wechatEnabled={env.WECHAT_ENABLED}
-      />
-    );
-  }
-  const signedIn = session?.user && !session.error;
+  if (params.error) return <AuthError t={t} env={env} error={params.error} />;
   return (
     <HomeView
       t={t}
       wechatEnabled={env.WECHAT_ENABLED}
-      user={signedIn ? { name: session.user?.name || session.user?.id || "" } : undefined}
+      user={signedInUser(session)}
       redirectTo={safeRedirectPath(params.callbackUrl)}
       notice={t.signInToContinue}
     />
