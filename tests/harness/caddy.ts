@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { baseEnv } from "./node22.js";
 import { repoRoot } from "./paths.js";
 import { freePort } from "./ports.js";
-import { httpRequest, makeTempDir, removeTempDir, ServiceError, sleep, startProcess, type ServiceProcess } from "./processes.js";
+import { httpRequest, makeTempDir, readyOrCleanUp, ServiceError, sleep, startProcess, type ServiceProcess } from "./processes.js";
 
 export const CADDY_BIN = process.env.HARNESS_CADDY_BIN ?? "/usr/bin/caddy";
 
@@ -76,7 +76,7 @@ export async function startCaddy(o: StartCaddyOptions): Promise<Caddy> {
   });
   const rootFile = join(dir, "data", "caddy", "pki", "authorities", "local", "root.crt");
   const caFile = join(dir, "caddy-root.crt");
-  try {
+  const stop = await readyOrCleanUp(child, dir, async () => {
     // Ready when the root exists and a TLS handshake for the Logto host verifies against it
     // (any HTTP status: the upstreams may not be up yet).
     const deadline = Date.now() + (o.timeoutMs ?? 30_000);
@@ -96,11 +96,7 @@ export async function startCaddy(o: StartCaddyOptions): Promise<Caddy> {
       await sleep(150);
     }
     copyFileSync(rootFile, caFile);
-  } catch (error) {
-    await child.stop();
-    removeTempDir(dir);
-    throw error;
-  }
+  });
   return {
     bind,
     httpsPort,
@@ -110,9 +106,6 @@ export async function startCaddy(o: StartCaddyOptions): Promise<Caddy> {
     startMs: Date.now() - started,
     process: child,
     logTail: (n) => child.logTail(n),
-    async stop() {
-      await child.stop();
-      removeTempDir(dir);
-    },
+    stop,
   };
 }

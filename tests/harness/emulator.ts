@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { baseEnv } from "./node22.js";
 import { repoRoot } from "./paths.js";
 import { freePort, isListening } from "./ports.js";
-import { httpRequest, makeTempDir, removeTempDir, ServiceError, startProcess, waitForUrl, type ServiceProcess } from "./processes.js";
+import { httpRequest, makeTempDir, readyOrCleanUp, ServiceError, startProcess, waitForUrl, type ServiceProcess } from "./processes.js";
 
 export const WECHAT_HOSTS = ["open.weixin.qq.com", "api.weixin.qq.com"] as const;
 
@@ -107,15 +107,11 @@ async function startEmulatorOn(ip: string, o: StartEmulatorOptions): Promise<Emu
     logFile: o.logDir ? join(o.logDir, "wechat-emulator.log") : undefined,
   });
   const controlUrl = `http://127.0.0.1:${controlPort}`;
-  try {
+  const stop = await readyOrCleanUp(child, dir, async () => {
     await waitForUrl(`${controlUrl}/healthz`, { process: child, timeoutMs: o.timeoutMs ?? 60_000 });
     if (!existsSync(caFile)) throw new ServiceError("wechat-emulator", `healthy, but wrote no CA to ${caFile}`, child.logTail());
     if (!(await isListening(ip, port))) throw new ServiceError("wechat-emulator", `healthy, but nothing listens on ${ip}:${port}`, child.logTail());
-  } catch (error) {
-    await child.stop();
-    removeTempDir(dir);
-    throw error;
-  }
+  });
   return {
     ip,
     port,
@@ -124,10 +120,7 @@ async function startEmulatorOn(ip: string, o: StartEmulatorOptions): Promise<Emu
     startMs: Date.now() - started,
     process: child,
     logTail: (n) => child.logTail(n),
-    async stop() {
-      await child.stop();
-      removeTempDir(dir);
-    },
+    stop,
   };
 }
 

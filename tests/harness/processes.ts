@@ -333,6 +333,24 @@ export function removeTempDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
+/**
+ * Runs `ready` for a service that owns a temp dir; if it throws, stops the service and removes the
+ * dir before rethrowing, so a failed start leaves nothing behind. Returns the service's teardown.
+ */
+export async function readyOrCleanUp(child: ServiceProcess, dir: string, ready: () => Promise<void>): Promise<() => Promise<void>> {
+  const teardown = async () => {
+    await child.stop();
+    removeTempDir(dir);
+  };
+  try {
+    await ready();
+  } catch (error) {
+    await teardown();
+    throw error;
+  }
+  return teardown;
+}
+
 // ---------------------------------------------------------------------------------------------
 export interface WaitOptions {
   /** Overall deadline (default 60 s). */
