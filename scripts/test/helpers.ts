@@ -1,4 +1,4 @@
-// Shared by the scripts' tests: run a POSIX sh script of scripts/ with a fake Compose.
+// Shared by the scripts' tests: run a command or a POSIX sh script of scripts/, and a fake Compose.
 import { spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,10 +10,11 @@ export const repoRoot = resolve(scriptsDir, "..");
 
 export type Run = { code: number; stdout: string; stderr: string };
 
-export function runScript(script: string, args: string[], env: Record<string, string>, input?: string): Promise<Run> {
+/** Runs a command to its end with only PATH and `env` set, collecting its output. */
+export function runCommand(command: string, args: string[], env: Record<string, string>, input?: string): Promise<Run> {
   return new Promise((done, fail) => {
-    const child = spawn("sh", [join(scriptsDir, script), ...args], {
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C.UTF-8", ...env },
+    const child = spawn(command, args, {
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";
@@ -22,9 +23,13 @@ export function runScript(script: string, args: string[], env: Record<string, st
     child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
     child.on("error", fail);
     child.on("close", (code) => done({ code: code ?? -1, stdout, stderr }));
-    child.stdin.on("error", () => {}); // the script may exit before reading stdin
+    child.stdin.on("error", () => {}); // the command may exit before reading stdin
     child.stdin.end(input ?? "");
   });
+}
+
+export function runScript(script: string, args: string[], env: Record<string, string>, input?: string): Promise<Run> {
+  return runCommand("sh", [join(scriptsDir, script), ...args], { LANG: "C.UTF-8", ...env }, input);
 }
 
 /**

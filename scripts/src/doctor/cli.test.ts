@@ -1,32 +1,20 @@
 // The doctor's CLI against the WeChat emulator (in-process, HTTPS on a free port, its CA trusted
 // by the child through NODE_EXTRA_CA_CERTS): output format, errcode meanings and exit codes.
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { node22 } from "../../../tests/harness/index.js";
 import { defaultApp, start, type Emulator } from "../../../wechat-emulator/src/index.js";
-import { repoRoot, scriptsDir, type Run } from "../../test/helpers.ts";
+import { repoRoot, runCommand, scriptsDir, type Run } from "../../test/helpers.ts";
 import { httpGet, tlsProbe } from "./net.ts";
 
 const tsx = join(repoRoot, "node_modules", ".bin", "tsx");
 const cli = join(scriptsDir, "src", "doctor", "cli.ts");
 
 function doctor(args: string[], env: Record<string, string>, runtime: string[] = [tsx]): Promise<Run> {
-  return new Promise((done, fail) => {
-    const [command, ...pre] = runtime as [string, ...string[]];
-    const child = spawn(command, [...pre, cli, ...args], {
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.on("error", fail);
-    child.on("close", (code) => done({ code: code ?? -1, stdout, stderr }));
-  });
+  const [command, ...pre] = runtime as [string, ...string[]];
+  return runCommand(command, [...pre, cli, ...args], env);
 }
 
 let emulator: Emulator;
