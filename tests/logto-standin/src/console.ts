@@ -10,8 +10,8 @@ import crypto from "node:crypto";
 import { adminConsoleApplicationId, getManagementApiResourceIndicator } from "@logto/schemas";
 import { createLocalJWKSet, jwtVerify, type JWK } from "jose";
 
-import type { Db } from "./db.ts";
-import { detectLanguage, findSignInExperience, page, t } from "./experience.ts";
+import type { Db, Row } from "./db.ts";
+import { detectLanguage, findSignInExperience, page, t, type Language } from "./experience.ts";
 import { type Ctx, Router, escapeHtml, redirect, sendHtml, sendJson, setCookie } from "./http.ts";
 
 export type ConsoleTenant = { id: string; db: Db; issuer: string; publicJwks: JWK[]; sessionKey: Buffer };
@@ -55,9 +55,20 @@ export const consoleRouter = () => {
   const hasAdmin = async (ctx: ConsoleCtx) =>
     Boolean(await ctx.tenant.db.one("select 1 from users where tenant_id = $1 and is_suspended = false limit 1", [ctx.tenant.id]));
 
-  const landing = async (ctx: ConsoleCtx) => {
+  /** Logto's first-run screen is open while the admin tenant has no user and lets one register. */
+  const welcomeState = async (ctx: ConsoleCtx) => {
     const signInExperience = await findSignInExperience(ctx.tenant);
-    if (!(await hasAdmin(ctx)) && signInExperience?.signInMode === "Register") {
+    return { signInExperience, welcome: !(await hasAdmin(ctx)) && signInExperience?.signInMode === "Register" };
+  };
+
+  const consolePage = (ctx: ConsoleCtx, signInExperience: Row | undefined, body: (language: Language) => string) => {
+    const language = detectLanguage(ctx, signInExperience);
+    sendHtml(ctx, 200, page(language, "Logto Console", body(language)));
+  };
+
+  const landing = async (ctx: ConsoleCtx) => {
+    const { signInExperience, welcome } = await welcomeState(ctx);
+    if (welcome) {
       redirect(ctx, "/console/welcome");
       return;
     }
@@ -67,17 +78,12 @@ export const consoleRouter = () => {
       return;
     }
     const { username, name } = JSON.parse(session) as { sub: string; username?: string; name?: string };
-    const language = detectLanguage(ctx, signInExperience);
-    sendHtml(
+    consolePage(
       ctx,
-      200,
-      page(
-        language,
-        "Logto Console",
-        `<h1>${t(language, "get_started")}</h1><p data-testid="console-user">${escapeHtml(username ?? name ?? "")}</p>
+      signInExperience,
+      (language) => `<h1>${t(language, "get_started")}</h1><p data-testid="console-user">${escapeHtml(username ?? name ?? "")}</p>
 <p>${t(language, "signed_in_console")}</p>
 <form method="post" action="/console/sign-out"><button type="submit">${t(language, "sign_out")}</button></form>`,
-      ),
     );
   };
 
@@ -85,20 +91,16 @@ export const consoleRouter = () => {
   router.get("/console/get-started", landing);
 
   router.get("/console/welcome", async (ctx) => {
-    const signInExperience = await findSignInExperience(ctx.tenant);
-    if ((await hasAdmin(ctx)) || signInExperience?.signInMode !== "Register") {
+    const { signInExperience, welcome } = await welcomeState(ctx);
+    if (!welcome) {
       redirect(ctx, "/console/get-started");
       return;
     }
-    const language = detectLanguage(ctx, signInExperience);
-    sendHtml(
+    consolePage(
       ctx,
-      200,
-      page(
-        language,
-        "Logto Console",
+      signInExperience,
+      (language) =>
         `<h1>Welcome to Logto Console</h1><form method="post" action="/console/welcome"><button type="submit">${t(language, "create_account")}</button></form>`,
-      ),
     );
   });
 

@@ -36,7 +36,7 @@ const socialStateCookie = "_standin_social";
 const formErrorCookie = "_standin_form_error";
 
 // ---------------------------------------------------------------- phrases (packages/phrases-experience)
-type Language = "en" | "zh-CN";
+export type Language = "en" | "zh-CN";
 const phrases = {
   en: {
     sign_in: "Sign in",
