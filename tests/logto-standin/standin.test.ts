@@ -76,6 +76,22 @@ class Agent {
 
 const location = (res: HttpResponse) => String(res.headers.location ?? "");
 
+/** Follows Logto's redirects until a page (recorded in agent.lastPage) or another origin comes up. */
+const follow = async (agent: Agent, start: string) => {
+  let next = start;
+  for (let hop = 0; hop < 10; hop++) {
+    const url = new URL(next, PUBLIC);
+    if (url.origin !== PUBLIC) return next;
+    const res = await agent.request(next);
+    if (![302, 303].includes(res.status)) {
+      agent.lastPage = res;
+      return next;
+    }
+    next = location(res);
+  }
+  throw new Error("redirect loop");
+};
+
 /** The emulator's QR page and the phone's "confirm": returns Logto's callback URL. */
 const wechatConfirm = async (authorizationUri: string, user: "alice" | "bob" | "deny" = "alice") => {
   const ca = readFileSync(emulator.caFile, "utf8");
@@ -165,6 +181,26 @@ beforeAll(async () => {
     return { status: res.status, body: res.body ? (JSON.parse(res.body) as unknown) : undefined };
   };
 }, 240_000);
+
+/** A Traditional app for the relying app's callback, with its server-made secret. */
+const createClient = async (name: string) => {
+  const app = await api("/api/applications", {
+    body: {
+      name,
+      type: "Traditional",
+      oidcClientMetadata: { redirectUris: [`${APP}/api/auth/callback/logto`], postLogoutRedirectUris: [`${APP}/`] },
+    },
+  });
+  const secrets = await api(`/api/applications/${app.body.id as string}/secrets`);
+  return { id: app.body.id as string, secret: secrets.body[0].value as string };
+};
+
+/** The WeChat connector, made by whichever describe needs it first. */
+const ensureWechatConnector = async () => {
+  if ((await api("/api/connectors?target=wechat")).body.length === 0) {
+    await api("/api/connectors", { body: { connectorId: "wechat-web", id: "wechat", config: WECHAT } });
+  }
+};
 
 afterAll(async () => {
   await logto?.stop();
@@ -298,6 +334,9 @@ describe("Management API access for an M2M app inserted by SQL", () => {
   });
 });
 
+// On a real Logto the experience SPA takes these steps in the browser.
+const experienceInBrowser = "needs the stand-in's server-rendered experience pages: covered by e2e scenarios 1-3 and 5 (tests/e2e)";
+
 describe("Sign in with WeChat through the OIDC flow", () => {
   let client: { id: string; secret: string };
 
@@ -317,22 +356,6 @@ describe("Sign in with WeChat through the OIDC flow", () => {
     return { verifier, location: location(res) };
   };
 
-  /** Follows Logto's redirects until the app's redirect URI (or another origin) comes up. */
-  const follow = async (agent: Agent, start: string) => {
-    let next = start;
-    for (let hop = 0; hop < 10; hop++) {
-      const url = new URL(next, PUBLIC);
-      if (url.origin !== PUBLIC) return next;
-      const res = await agent.request(next);
-      if (![302, 303].includes(res.status)) {
-        agent.lastPage = res;
-        return next;
-      }
-      next = location(res);
-    }
-    throw new Error("redirect loop");
-  };
-
   const signIn = async (agent: Agent, user: "alice" | "bob", extra: Record<string, string> = {}) => {
     const { verifier, location: interaction } = await authorize(agent, { direct_sign_in: "social:wechat", ...extra });
     const wechat = await follow(agent, interaction);
@@ -348,19 +371,8 @@ describe("Sign in with WeChat through the OIDC flow", () => {
   };
 
   beforeAll(async () => {
-    const app = await api("/api/applications", {
-      body: {
-        name: "Flow app",
-        type: "Traditional",
-        oidcClientMetadata: { redirectUris: [`${APP}/api/auth/callback/logto`], postLogoutRedirectUris: [`${APP}/`] },
-      },
-    });
-    const secrets = await api(`/api/applications/${app.body.id as string}/secrets`);
-    client = { id: app.body.id as string, secret: secrets.body[0].value as string };
-    const existing = await api("/api/connectors?target=wechat");
-    if (existing.body.length === 0) {
-      await api("/api/connectors", { body: { connectorId: "wechat-web", id: "wechat", config: WECHAT } });
-    }
+    client = await createClient("Flow app");
+    await ensureWechatConnector();
     await api("/api/sign-in-exp", {
       method: "PATCH",
       body: { signUp: { identifiers: [], password: false, verify: false }, signIn: { methods: [] }, socialSignInConnectorTargets: ["wechat"] },
@@ -381,7 +393,7 @@ describe("Sign in with WeChat through the OIDC flow", () => {
   });
 
   it("redirects to WeChat's qrconnect with appid, redirect_uri ${ENDPOINT}/callback/wechat, code, snsapi_login, state", async (ctx) => {
-    if (logto.kind === "real") ctx.skip(); // Logto's experience SPA does this redirect in the browser
+    if (logto.kind === "real") ctx.skip(experienceInBrowser);
     const agent = new Agent(logto.internalUrl, PUBLIC);
     const { location: interaction } = await authorize(agent, { direct_sign_in: "social:wechat" });
     const wechat = new URL(await follow(agent, interaction));
@@ -397,7 +409,7 @@ describe("Sign in with WeChat through the OIDC flow", () => {
   });
 
   it("registers a new WeChat user silently: ES384 ID token with name = nickname, picture = headimgurl", async (ctx) => {
-    if (logto.kind === "real") ctx.skip();
+    if (logto.kind === "real") ctx.skip(experienceInBrowser);
     const { status, body } = await signIn(new Agent(logto.internalUrl, PUBLIC), "alice", { prompt: "consent" });
     expect(status).toBe(200);
     expect(decode(body.id_token, 0).alg).toBe("ES384");
@@ -418,7 +430,7 @@ describe("Sign in with WeChat through the OIDC flow", () => {
   });
 
   it("reuses the same Logto user on the next sign-in; no refresh token without prompt=consent", async (ctx) => {
-    if (logto.kind === "real") ctx.skip();
+    if (logto.kind === "real") ctx.skip(experienceInBrowser);
     const first = await signIn(new Agent(logto.internalUrl, PUBLIC), "alice", { prompt: "consent" });
     const second = await signIn(new Agent(logto.internalUrl, PUBLIC), "alice");
     expect(decode(second.body.id_token).sub).toBe(decode(first.body.id_token).sub);
@@ -432,7 +444,7 @@ describe("Sign in with WeChat through the OIDC flow", () => {
   });
 
   it("a WeChat token error leaves the user on /sign-in with Logto's message, no user made, and a retry works", async (ctx) => {
-    if (logto.kind === "real") ctx.skip();
+    if (logto.kind === "real") ctx.skip(experienceInBrowser);
     const control = emulatorControl(emulator.controlUrl);
     const agent = new Agent(logto.internalUrl, PUBLIC);
     const before = (await api("/api/users")).body.length as number;
@@ -456,7 +468,7 @@ describe("Sign in with WeChat through the OIDC flow", () => {
   });
 
   it("ends the session with id_token_hint and a registered post_logout_redirect_uri", async (ctx) => {
-    if (logto.kind === "real") ctx.skip();
+    if (logto.kind === "real") ctx.skip(experienceInBrowser);
     const agent = new Agent(logto.internalUrl, PUBLIC);
     const { body } = await signIn(agent, "alice");
     const end = await agent.request(
@@ -515,7 +527,7 @@ describe("Admin console sign-in (admin tenant on ADMIN_ENDPOINT)", () => {
   });
 
   it("the seeded admin signs in with username and password and reaches the console", async (ctx) => {
-    if (logto.kind === "real") ctx.skip(); // needs the console SPA: covered by e2e scenario 8
+    if (logto.kind === "real") ctx.skip("needs the console SPA: covered by e2e scenario 8 (tests/e2e/admin-console.test.ts)");
     const agent = new Agent(logto.adminInternalUrl, ADMIN_PUBLIC);
     let res = await agent.request("/console");
     expect(location(res)).toBe("/console/get-started");
@@ -594,22 +606,6 @@ describe("Social sign-up when the sign-up policy asks for a username (socialSign
     | { step: "signed-in"; redirect: string }
     | { step: "username"; path: string; verificationId?: string }
   );
-
-  /** Follows Logto's redirects until a page (recorded in agent.lastPage) or another origin. */
-  const follow = async (agent: Agent, start: string) => {
-    let next = start;
-    for (let hop = 0; hop < 10; hop++) {
-      const url = new URL(next, PUBLIC);
-      if (url.origin !== PUBLIC) return next;
-      const res = await agent.request(next);
-      if (![302, 303].includes(res.status)) {
-        agent.lastPage = res;
-        return next;
-      }
-      next = location(res);
-    }
-    throw new Error("redirect loop");
-  };
 
   /**
    * A new WeChat user signs in to the app. Stand-in: its server-rendered pages. Real Logto: the
@@ -711,18 +707,8 @@ describe("Social sign-up when the sign-up policy asks for a username (socialSign
     pg.query(`delete from users where tenant_id = 'default' and identities->'wechat'->>'userId' = $1`, [openid], "logto_standin_test");
 
   beforeAll(async () => {
-    const app = await api("/api/applications", {
-      body: {
-        name: "Username policy app",
-        type: "Traditional",
-        oidcClientMetadata: { redirectUris: [callback], postLogoutRedirectUris: [`${APP}/`] },
-      },
-    });
-    const secrets = await api(`/api/applications/${app.body.id as string}/secrets`);
-    client = { id: app.body.id as string, secret: secrets.body[0].value as string };
-    if ((await api("/api/connectors?target=wechat")).body.length === 0) {
-      await api("/api/connectors", { body: { connectorId: "wechat-web", id: "wechat", config: WECHAT } });
-    }
+    client = await createClient("Username policy app");
+    await ensureWechatConnector();
     const patched = await api("/api/sign-in-exp", {
       method: "PATCH",
       body: { ...usernamePolicy, socialSignInConnectorTargets: ["wechat"], signInMode: "SignInAndRegister" },
