@@ -58,7 +58,6 @@ export function AccountView(props: {
       <div className="profile">
         {user.image ? (
           // A plain <img>: WeChat avatars are on WeChat's CDN, which refuses other referrers.
-          // eslint-disable-next-line @next/next/no-img-element
           <img
             className="avatar"
             src={user.image}

@@ -33,11 +33,9 @@ export const connectDb = async (dbUrl: string, deadline: number): Promise<Db> =>
       application_name: 'wechat-logto-stack-seed',
     });
     try {
-      // eslint-disable-next-line no-await-in-loop
       await client.connect();
       return client;
     } catch (error: unknown) {
-      // eslint-disable-next-line no-await-in-loop
       await client.end().catch(() => undefined);
       const code = errorCode(error);
       if (code === '28P01' || code === '28000') {
@@ -52,7 +50,6 @@ export const connectDb = async (dbUrl: string, deadline: number): Promise<Db> =>
           'Check `docker compose ps postgres logto` and LOGTO_DB_URL, then run `make seed`.'
         );
       }
-      // eslint-disable-next-line no-await-in-loop
       await sleep(500);
     }
   }
@@ -69,7 +66,6 @@ export const acquireLock = async (
 ): Promise<void> => {
   let announced = false;
   for (;;) {
-    // eslint-disable-next-line no-await-in-loop
     const { rows } = await db.query<{ locked: boolean }>(
       'select pg_try_advisory_lock($1::bigint) as locked',
       [advisoryLockKey.toString()]
@@ -88,7 +84,6 @@ export const acquireLock = async (
         'Wait for the other seed to finish (`docker compose ps seed`) or raise SEED_TIMEOUT_SECONDS.'
       );
     }
-    // eslint-disable-next-line no-await-in-loop
     await sleep(250);
   }
 };

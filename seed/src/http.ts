@@ -165,7 +165,6 @@ export class LogtoClient {
     for (let attempt = 1; ; attempt++) {
       let response: Response;
       try {
-        // eslint-disable-next-line no-await-in-loop
         response = await this.fetch(url, {
           method,
           headers: { accept: 'application/json', ...init.headers },
@@ -175,7 +174,6 @@ export class LogtoClient {
       } catch (error: unknown) {
         const networkCode = networkErrorCode(error);
         if (attempt < this.attempts && isRetriable(idempotent, { networkCode })) {
-          // eslint-disable-next-line no-await-in-loop
           await sleep(backoffMs(attempt, this.firstBackoffMs));
           continue;
         }
@@ -187,9 +185,7 @@ export class LogtoClient {
 
       if (response.status >= 500 && attempt < this.attempts && isRetriable(idempotent, response)) {
         // Drain the body so the connection can be reused.
-        // eslint-disable-next-line no-await-in-loop
         await response.arrayBuffer().catch(() => undefined);
-        // eslint-disable-next-line no-await-in-loop
         await sleep(backoffMs(attempt, this.firstBackoffMs));
         continue;
       }

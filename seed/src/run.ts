@@ -66,7 +66,6 @@ export const runSeed = async (
     try {
       for (const step of steps) {
         const stepStarted = performance.now();
-        // eslint-disable-next-line no-await-in-loop
         const stepResult = await step.run(context);
         log.step(step.name, stepResult, performance.now() - stepStarted, dryRun);
         summary[stepResult.outcome]++;

@@ -202,7 +202,6 @@ describe('seed against a Logto', () => {
       ['AUTH_LOGTO_SECRET', { AUTH_LOGTO_ID: 'only-the-id' }],
     ];
     for (const [name, overrides] of cases) {
-      // eslint-disable-next-line no-await-in-loop
       const result = await runSeed(env(overrides), [], { timeoutMs: 60_000 });
       expect(result.code, `${name}: ${result.stderr}`).toBe(2);
       expect(result.stderr).toContain(name);

@@ -127,7 +127,6 @@ const createAdmin = async (db: Db, username: string, passwordEncrypted: string) 
     [adminTenantId, id, username, passwordEncrypted, passwordMethodArgon2i, JSON.stringify({ mfa: { enabled: false } })]
   );
   for (const role of roles) {
-    // eslint-disable-next-line no-await-in-loop
     await db.query(
       'insert into users_roles (tenant_id, id, user_id, role_id) values ($1, $2, $3, $4)',
       [adminTenantId, rowId(), id, role.id]
