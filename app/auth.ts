@@ -5,7 +5,7 @@ import { normalizeIssuer, readEnv, type AppEnv } from "@/lib/env";
 import { createLogtoFetch, LogtoRequestError, needsRefresh, refreshOnce, refreshTokens } from "@/lib/logto";
 
 /** Paths that need a signed-in user; everything else is public. */
-export const PROTECTED_PATHS = ["/account"];
+const PROTECTED_PATHS = ["/account"];
 
 function isProtected(pathname: string): boolean {
   return PROTECTED_PATHS.some((path) => pathname === path || pathname.startsWith(`${path}/`));

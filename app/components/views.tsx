@@ -4,7 +4,7 @@ import { formatDateTime, type Dictionary, type ErrorCode, type Locale } from "@/
 import type { LegalBlock } from "@/lib/legal";
 
 /** Sign-in choices: WeChat first when configured, Logto's own page for the rest. */
-export function SignInChoices({ t, wechatEnabled, redirectTo }: { t: Dictionary; wechatEnabled: boolean; redirectTo: string }) {
+function SignInChoices({ t, wechatEnabled, redirectTo }: { t: Dictionary; wechatEnabled: boolean; redirectTo: string }) {
   return (
     <div className="actions">
       {wechatEnabled ? <SignInWithWeChat label={t.signInWeChat} redirectTo={redirectTo} /> : null}
@@ -148,7 +148,7 @@ export function LegalView({ blocks, doc }: { blocks: LegalBlock[]; doc: string }
   );
 }
 
-export function Footer({ t, icpLicense }: { t: Dictionary; icpLicense?: string | undefined }) {
+function Footer({ t, icpLicense }: { t: Dictionary; icpLicense?: string | undefined }) {
   return (
     <footer className="footer">
       <a href="/privacy" data-testid="footer-privacy">

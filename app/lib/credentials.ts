@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { AppEnv } from "./env";
 
 /** The seed's credentials file: `{"clientId":"...","clientSecret":"..."}`. */
-export const credentialsFileSchema = z.object({
+const credentialsFileSchema = z.object({
   clientId: z.string().min(1),
   clientSecret: z.string().min(1),
 });

@@ -48,7 +48,7 @@ export const envSchema = z.object({
 
 export type AppEnv = z.infer<typeof envSchema>;
 
-export class EnvError extends Error {
+class EnvError extends Error {
   override name = "EnvError";
 }
 

@@ -1,7 +1,7 @@
 export const LOCALES = ["zh-CN", "en"] as const;
 export type Locale = (typeof LOCALES)[number];
 /** When Accept-Language names neither Chinese nor English (or is missing). */
-export const DEFAULT_LOCALE: Locale = "zh-CN";
+const DEFAULT_LOCALE: Locale = "zh-CN";
 
 /**
  * Picks zh-CN or en from an Accept-Language header, honouring q-values: any `zh*` tag means

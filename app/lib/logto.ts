@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /** Refresh this many seconds before the access token expires. */
-export const REFRESH_MARGIN_SECONDS = 60;
+const REFRESH_MARGIN_SECONDS = 60;
 
 type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 

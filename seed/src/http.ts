@@ -44,7 +44,7 @@ const retriableNetworkCodes = new Set([
 ]);
 
 /** The error code of a failed fetch (undici puts the system error in `cause`). */
-export const networkErrorCode = (error: unknown): string | undefined => {
+const networkErrorCode = (error: unknown): string | undefined => {
   if (!(error instanceof Error)) {
     return undefined;
   }
@@ -80,7 +80,7 @@ export const isRetriable = (
   return idempotent || networkCode === 'ECONNREFUSED';
 };
 
-export const backoffMs = (attempt: number, firstBackoffMs: number) =>
+const backoffMs = (attempt: number, firstBackoffMs: number) =>
   firstBackoffMs * 2 ** (attempt - 1);
 
 type RequestOptions<Guard extends z.ZodType> = {

@@ -8,7 +8,7 @@ import { freePort } from "./ports.js";
 import { runOrThrow, startProcess, waitForUrl, type ServiceProcess } from "./processes.js";
 
 export const appDir = join(repoRoot, "app");
-export const standaloneServer = join(appDir, ".next", "standalone", "app", "server.js");
+const standaloneServer = join(appDir, ".next", "standalone", "app", "server.js");
 const BUILD_LOCK = "/tmp/harness-app-build.lock";
 // Not inputs of the build: outputs, dependencies, tests, editor/tsc caches.
 const IGNORED = new Set([".next", "node_modules", ".turbo", "coverage"]);

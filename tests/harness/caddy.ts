@@ -8,7 +8,7 @@ import { repoRoot } from "./paths.js";
 import { freePort } from "./ports.js";
 import { httpRequest, makeTempDir, readyOrCleanUp, ServiceError, sleep, startProcess, type ServiceProcess } from "./processes.js";
 
-export const CADDY_BIN = process.env.HARNESS_CADDY_BIN ?? "/usr/bin/caddy";
+const CADDY_BIN = process.env.HARNESS_CADDY_BIN ?? "/usr/bin/caddy";
 
 export interface StartCaddyOptions {
   logtoDomain: string;

@@ -13,7 +13,7 @@ import type { StackInfo } from "./stack.js";
 
 export const M2M_APP_ID = "harness-m2m";
 const M2M_SECRET_NAME = "harness";
-export const MANAGEMENT_API_RESOURCE = "https://default.logto.app/api";
+const MANAGEMENT_API_RESOURCE = "https://default.logto.app/api";
 
 /** The fields tests look at; Logto returns more. */
 export interface LogtoUser {

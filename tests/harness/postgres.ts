@@ -12,7 +12,7 @@ import pg from "pg";
 import { freePort } from "./ports.js";
 import { makeTempDir, removeTempDir, runOrThrow, startProcess, ServiceError, sleep, type ServiceProcess } from "./processes.js";
 
-export const PG_BIN = process.env.HARNESS_PG_BIN ?? "/usr/lib/postgresql/15/bin";
+const PG_BIN = process.env.HARNESS_PG_BIN ?? "/usr/lib/postgresql/15/bin";
 const SUPERUSER = "postgres";
 
 export interface Postgres {

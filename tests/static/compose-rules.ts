@@ -20,14 +20,14 @@ export interface ComposeProject {
 }
 
 /** The only service that may publish ports, and what it may publish. */
-export const PROXY_SERVICE = "caddy";
-export const PROXY_PORTS = ["80/tcp", "443/tcp", "443/udp"];
+const PROXY_SERVICE = "caddy";
+const PROXY_PORTS = ["80/tcp", "443/tcp", "443/udp"];
 
 /**
  * Commands each image is known to contain, read off its Dockerfile (see README, notes for maintainers):
  * postgres -> pg_isready; svhd/logto and our node:22-alpine builds -> node; caddy (Alpine) -> busybox wget.
  */
-export const HEALTHCHECK_COMMANDS: Array<{ image: RegExp; commands: string[] }> = [
+const HEALTHCHECK_COMMANDS: Array<{ image: RegExp; commands: string[] }> = [
   { image: /^postgres:/, commands: ["pg_isready"] },
   { image: /^(svhd\/logto|ghcr\.io\/logto-io\/logto):/, commands: ["node"] },
   { image: /^caddy:/, commands: ["wget"] },

@@ -97,7 +97,7 @@ export function checkDockerfile(file: string, text: string, workspace: string): 
 }
 
 /** Entries a root .dockerignore must have: nothing of these belongs in any build context. */
-export const DOCKERIGNORE_REQUIRED = ["**/node_modules", "**/.next", "**/dist", "**/.env", "**/.env.*", "backups", "tests", "**/test-results", "**/coverage", ".git"];
+const DOCKERIGNORE_REQUIRED = ["**/node_modules", "**/.next", "**/dist", "**/.env", "**/.env.*", "backups", "tests", "**/test-results", "**/coverage", ".git"];
 
 export function checkDockerignore(text: string): string[] {
   const lines = new Set(text.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#")));

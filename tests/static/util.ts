@@ -50,7 +50,7 @@ export function scratchStack(overrides?: Record<string, string | undefined>): { 
   return { dir, envFile };
 }
 
-export function withOverrides(text: string, overrides: Record<string, string | undefined>): string {
+function withOverrides(text: string, overrides: Record<string, string | undefined>): string {
   const seen = new Set<string>();
   const lines = text.split("\n").flatMap((line) => {
     const m = /^([A-Z0-9_]+)=/.exec(line);

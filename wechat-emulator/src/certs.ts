@@ -6,8 +6,8 @@ import { dirname } from "node:path";
 import forge from "node-forge";
 
 /** Names the leaf certificate covers: both WeChat hosts plus loopback for native runs. */
-export const certificateHosts = ["open.weixin.qq.com", "api.weixin.qq.com", "localhost"];
-export const certificateIps = ["127.0.0.1", "127.0.0.2", "::1"];
+const certificateHosts = ["open.weixin.qq.com", "api.weixin.qq.com", "localhost"];
+const certificateIps = ["127.0.0.1", "127.0.0.2", "::1"];
 
 export type CertificateFiles = { certFile: string; keyFile: string; caFile: string };
 export type Certificate = { cert: string; key: string; generated: boolean };

@@ -12,7 +12,7 @@ import { defaultApp } from "./users.js";
 export type Reply = { status: number; headers: Record<string, string | string[] | undefined>; body: string };
 
 /** A test clock: starts at a fixed instant, moves only when told. */
-export const createClock = (start = Date.parse("2026-01-01T00:00:00Z")) => {
+const createClock = (start = Date.parse("2026-01-01T00:00:00Z")) => {
   let now = start;
   return { now: () => now, advance: (ms: number) => void (now += ms) };
 };

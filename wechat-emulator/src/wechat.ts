@@ -16,7 +16,7 @@ import {
 } from "./types.js";
 
 /** WeChat's wire format: JSON with escaped slashes, sent as text/plain, HTTP 200 even for errors. */
-export const sendWechatJson = (res: ServerResponse, body: Record<string, unknown>): void => {
+const sendWechatJson = (res: ServerResponse, body: Record<string, unknown>): void => {
   const text = JSON.stringify(body).replaceAll("/", "\\/");
   res.writeHead(200, { "Content-Type": "text/plain", "Content-Length": Buffer.byteLength(text) });
   res.end(text);
@@ -52,7 +52,7 @@ const readBody = async (req: IncomingMessage, limit = 16 * 1024): Promise<string
 };
 
 /** `host` or `host:port` of a redirect URI against the registered callback domain: exact match. */
-export const callbackDomainMatches = (redirectUri: string, callbackDomain: string): boolean => {
+const callbackDomainMatches = (redirectUri: string, callbackDomain: string): boolean => {
   let url: URL;
   try {
     url = new URL(redirectUri);

@@ -7,7 +7,7 @@ import { httpGet as realHttpGet, tlsProbe as realTlsProbe, type HttpGet, type Tl
 import type { CheckResult, DoctorConfig } from "./types.ts";
 
 export type Deps = { httpGet: HttpGet; tlsProbe: TlsProbe; now?: () => Date };
-export const realDeps: Deps = { httpGet: realHttpGet, tlsProbe: realTlsProbe };
+const realDeps: Deps = { httpGet: realHttpGet, tlsProbe: realTlsProbe };
 
 export async function runDoctor(
   cfg: DoctorConfig,

@@ -32,7 +32,7 @@ export type ConnectorPlan =
   | { action: 'unchanged'; id: string };
 
 /** The connector to manage among those with target `wechat`: ours by id, else any WeChat web one. */
-export const findWechatConnector = (connectors: readonly ConnectorState[]) =>
+const findWechatConnector = (connectors: readonly ConnectorState[]) =>
   connectors.find(({ id }) => id === wechatConnectorId) ??
   connectors.find(({ connectorId }) => connectorId === wechatConnectorFactoryId);
 

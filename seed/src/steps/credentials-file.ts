@@ -14,7 +14,7 @@ import { StepError } from '../errors.js';
 import type { StepResult } from '../log.js';
 import { type Credentials, applicationSecretGuard, credentialsFileGuard } from '../types.js';
 
-export const fileMode = 0o600;
+const fileMode = 0o600;
 
 export type CredentialsFileState = { content: string | undefined; mode: number | undefined };
 

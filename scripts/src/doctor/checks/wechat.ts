@@ -10,7 +10,7 @@ const name = "wechat";
 const consoleHint = "open.weixin.qq.com → 管理中心 → 网站应用 → your app";
 
 /** "wx12…cdef": enough to recognise the appid, in case it was pasted wrong. */
-export const maskAppId = (appId: string) =>
+const maskAppId = (appId: string) =>
   appId.length > 8 ? `${appId.slice(0, 4)}…${appId.slice(-4)}` : appId;
 
 export async function checkWechatCredentials(
