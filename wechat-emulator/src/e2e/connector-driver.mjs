@@ -1,5 +1,5 @@
 // Runs the real @logto/connector-wechat-web (npm) as Logto does, one call per process:
-//   node --require ./dns-preload.cjs connector-driver.mjs authorization-uri|user-info '<json payload>'
+//   node --require tests/harness/dns-preload.cjs connector-driver.mjs authorization-uri|user-info '<json payload>'
 // Prints one JSON line: {"ok":true,"result":...} or {"ok":false,"error":{"name","code","message","data"}}.
 // Started by connector.test.ts with NODE_EXTRA_CA_CERTS = the emulator's CA.
 import createConnector from "@logto/connector-wechat-web";
