@@ -6,7 +6,7 @@
 #   all       up, describe, test; then down (E2E_KEEP=1 keeps the stack for another `test`)
 #   up        build and start the stack (compose.yaml + compose.sandbox.yaml + compose.e2e.yaml), wait until healthy
 #   describe  write the stack description the harness reads (HARNESS_STACK): host names, Caddy's root, ...
-#   test      run the e2e project against it (npx vitest run --config tests/vitest.e2e.config.ts)
+#   test      run the e2e project against it (npx vitest run --project e2e)
 #   down      stop it and delete its volumes
 #
 # Needs: Docker with Compose v2, ports 80 and 443 free, Node 20+ after `npm install`, Chromium
@@ -107,7 +107,7 @@ run_tests() {
 		pids="$pids $!"
 	done
 	rc=0
-	(cd "$ROOT" && HARNESS_STACK="$STACK_FILE" npx vitest run --config tests/vitest.e2e.config.ts) || rc=$?
+	(cd "$ROOT" && HARNESS_STACK="$STACK_FILE" npx vitest run --project e2e) || rc=$?
 	# shellcheck disable=SC2086
 	kill $pids 2>/dev/null || true
 	if [ "$rc" -ne 0 ]; then
