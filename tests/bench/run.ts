@@ -20,6 +20,7 @@ import {
   type StackInfo,
   type Logto,
 } from "../harness/index.js";
+import { appImageNodeOptions } from "./app-node-options.js";
 import { launchBenchBrowser, type BenchBrowser } from "./browser.js";
 import { checkTarget, load, type LoadResult, type LoadTarget } from "./load.js";
 import { dockerMemory, serviceMemory, type ServiceMemory } from "./memory.js";
@@ -96,6 +97,7 @@ function machine(stackKind: string, chromium: string | undefined) {
     ["OS", `${os.type()} ${os.release()} (${os.arch()})`],
     ["Node", `${process.version} (bench, Chromium driver, autocannon); ${node22Version} (app, seed, Logto, emulator)`],
     ["Chromium", chromium ?? "not started"],
+    ["App Node options", appNodeOptions === undefined ? "as the reused stack was started" : `${appNodeOptions ? `\`${appNodeOptions}\`` : "none (V8 defaults)"} (${appNodeOptionsSource})`],
     ["Logto", logtoDescription(stackKind)],
     ["Date", startedAt.toISOString()],
     ["Load average (1/5/15 min)", `${loadAtStart.map((l) => l.toFixed(2)).join(" / ")} at start; ${os.loadavg().map((l) => l.toFixed(2)).join(" / ")} at end`],
@@ -113,6 +115,9 @@ const memIdle: ServiceMemory[] = [];
 const memAfter: ServiceMemory[] = [];
 let sessionCookie: string | undefined;
 let chromiumVersion: string | undefined;
+/** Node options the bench gave the app (undefined: a reused stack, started by someone else). */
+let appNodeOptions: string | undefined;
+let appNodeOptionsSource = "";
 
 async function measureMemory(into: ServiceMemory[]): Promise<void> {
   if (info.origin === "harness") {
@@ -144,9 +149,13 @@ async function main(): Promise<void> {
   if (reused) {
     info = reused;
   } else {
-    // BENCH_APP_NODE_OPTIONS: extra Node options for the app (e.g. --max-old-space-size=128), to try a memory cap.
-    const appNodeOptions = process.env.BENCH_APP_NODE_OPTIONS;
-    if (appNodeOptions) notes.push(`the app ran with extra Node options: ${appNodeOptions}`);
+    // The app runs with its image's NODE_OPTIONS (app/Dockerfile: the V8 heap budget), so its
+    // memory figures mean what they say about the container. BENCH_APP_NODE_OPTIONS replaces them
+    // (empty = none, i.e. V8's defaults for this machine) to try another budget.
+    const fromEnv = process.env.BENCH_APP_NODE_OPTIONS;
+    appNodeOptions = fromEnv ?? appImageNodeOptions();
+    appNodeOptionsSource = fromEnv === undefined ? "app/Dockerfile's NODE_OPTIONS" : "BENCH_APP_NODE_OPTIONS";
+    if (fromEnv !== undefined) notes.push(`the app ran with BENCH_APP_NODE_OPTIONS=${JSON.stringify(fromEnv)} instead of app/Dockerfile's NODE_OPTIONS ${JSON.stringify(appImageNodeOptions())}`);
     stack = await startStack({
       log: (line) => log(`harness: ${line}`),
       ...(appNodeOptions ? { appEnv: { NODE_OPTIONS: `--require ${DNS_PRELOAD} ${appNodeOptions}` } } : {}),
@@ -388,7 +397,9 @@ function reportMemory(): void {
       .filter((m) => m.processes.length > 1)
       .map((m) => `${m.service}: ${m.processes.map((p) => `\`${p.command}\` ${mb(p.rss)}`).join(", ")}`);
     if (breakdown.length) details.push(`Processes of the multi-process services after the load (RSS each):\n\n${breakdown.map((b) => `- ${b}`).join("\n")}`);
-    details.push(`Memory budget: a 1 GB VPS (${VPS_MB} MiB) minus ${OS_RESERVE_MB} MiB kept for the OS, Docker's daemons and page cache = ${mb(STACK_BUDGET)} for the stack's processes, judged on the RSS sum (PSS, which splits shared pages such as Postgres's buffer pool among its processes, is the lower, truer total). Each service's figure is its whole process group (e.g. Logto = \`npm start\` + its node; Postgres = postmaster + backends), found by the port it listens on. Containers add a little (no container runtime here).`);
+    const left = STACK_BUDGET - sumRss(memAfter);
+    details.push(`After the load the production services take ${mb(sumRss(memAfter))} RSS of the ${mb(STACK_BUDGET)} budget (${production(memAfter).map((m) => `${m.service} ${mb(m.rss)}`).join(", ")}): ${left >= 0 ? `${mb(left)} to spare` : `${mb(-left)} over`}.`);
+    details.push(`Memory budget: a 1 GB VPS (${VPS_MB} MiB) minus ${OS_RESERVE_MB} MiB kept for the OS, Docker's daemons and page cache = ${mb(STACK_BUDGET)} for the stack's processes, judged on the RSS sum (PSS, which splits shared pages such as Postgres's buffer pool among its processes, is the lower, truer total). Each service's figure is its whole process group (e.g. Logto = its \`node .\`, started as compose.yaml starts it, without npm; Postgres = postmaster + backends), found by the port it listens on. Containers add a little (no container runtime here).`);
   }
 }
 

@@ -4,7 +4,8 @@
 //                                                          (Its own ENDPOINT must be the harness's public
 //                                                          URL: start it with ENDPOINT=https://auth.stack.test:$HARNESS_HTTPS_PORT.)
 //   LOGTO_DIR                                              a Logto installation (like /etc/logto in the image):
-//                                                          `npm run cli -- db seed --swe`, then `npm start`, Node 22 first on PATH.
+//                                                          `npm run cli -- db seed --swe`, then LOGTO_START_COMMAND
+//                                                          (compose.yaml's start: node without npm), Node 22 first on PATH.
 //   neither                                                tests/logto-standin on Node 22, its database made by
 //                                                          `logto db seed --swe` from the npm package @logto/cli.
 // Both started kinds get the Logto image's environment: DB_URL, ENDPOINT, ADMIN_ENDPOINT, PORT,
@@ -21,6 +22,14 @@ import { runOrThrow, startProcess, waitForUrl, type ServiceProcess } from "./pro
 const require = createRequire(import.meta.url);
 
 export type LogtoKind = "real" | "standin";
+
+/**
+ * How compose.yaml's logto entrypoint starts the server after seed and alteration deploy, run from
+ * the installation's root (/etc/logto in the image): what Logto's `npm start` ends in
+ * (`cd packages/core && npm start` -> `NODE_ENV=production node .`) without the two npm processes.
+ * tests/static/compose.test.ts checks that the entrypoint ends with it.
+ */
+export const LOGTO_START_COMMAND = "cd packages/core && NODE_ENV=production exec node .";
 
 export interface StartLogtoOptions {
   /** DSN of Logto's database (created by `db seed` when missing). */
@@ -117,7 +126,7 @@ export async function startLogto(o: StartLogtoOptions): Promise<Logto> {
   if (mode.kind === "dir") {
     if (!existsSync(join(mode.dir, "package.json"))) throw new Error(`LOGTO_DIR=${mode.dir} is not a Logto installation (no package.json)`);
     seedCommand = { command: "npm", args: ["run", "--silent", "cli", "--", "db", "seed", "--swe"], cwd: mode.dir };
-    start = { command: "npm", args: ["start"], cwd: mode.dir };
+    start = { command: "sh", args: ["-c", LOGTO_START_COMMAND], cwd: mode.dir };
   } else {
     const entry = standinEntry();
     if (!existsSync(entry)) throw new Error(`Logto stand-in not found at ${entry} (set LOGTO_DIR or LOGTO_ENDPOINT/LOGTO_ADMIN_ENDPOINT/LOGTO_DB_URL for a real Logto)`);

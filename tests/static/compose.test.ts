@@ -2,6 +2,7 @@
 // its secrets are empty), the no-edit default (`make up` on a fresh clone) and a full VPS setup.
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { LOGTO_START_COMMAND } from "../harness/logto.js";
 import { FILLED_SECRETS, REPO, run, scratchStack, VPS_ENV } from "./util.js";
 
 const COMPOSE_FILE = join(REPO, "compose.yaml");
@@ -11,6 +12,8 @@ function compose(envFile: string, ...args: string[]) {
 }
 
 interface ServiceJson {
+  entrypoint?: string[];
+  init?: boolean;
   environment?: Record<string, string | null>;
   image?: string;
   networks?: Record<string, { aliases?: string[] } | null>;
@@ -67,6 +70,16 @@ describe("docker compose config (Compose v2 parser)", () => {
       ADMIN_ALLOW_FROM: "0.0.0.0/0 ::/0",
     });
     expect(s.caddy!.networks!.default!.aliases).toEqual(["auth.localhost", "app.localhost", "admin.localhost"]);
+  });
+
+  it("Logto: seed, alteration deploy, then node itself (as the harness starts it) under an init", () => {
+    const { envFile } = scratchStack(FILLED_SECRETS);
+    const s = resolved(envFile);
+    const [shell, flag, script] = s.logto!.entrypoint!;
+    expect([shell, flag]).toEqual(["sh", "-c"]);
+    expect(script).toBe(`npm run cli db seed -- --swe && npm run alteration deploy latest && ${LOGTO_START_COMMAND}`);
+    // node as PID 1 ignores SIGTERM (Logto installs no handler): docker-init passes it on.
+    expect(s.logto!.init).toBe(true);
   });
 
   it("a full VPS configuration passes and reaches every service", () => {

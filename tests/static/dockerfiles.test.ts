@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
+import { appImageNodeOptions, dockerfileFinalEnv } from "../bench/app-node-options.js";
 import { checkDockerfile, checkDockerignore, dockerfileStages, NODE_IMAGE } from "./dockerfile-rules.js";
 import { FILLED_SECRETS, REPO, run, scratchStack } from "./util.js";
 
@@ -54,6 +55,29 @@ describe("Dockerfiles of our images", () => {
       expect.stringMatching(/the final stage copies seed\/ whole from the context/),
     ]);
     expect(broken((t) => t.replace("USER 1000:1000\n", ""))).toEqual([expect.stringMatching(/the final stage runs as root; end with USER 1000:1000/)]);
+  });
+});
+
+describe("the app image's V8 heap budget (what npm run bench runs the app with)", () => {
+  it("app/Dockerfile sets NODE_OPTIONS with a heap limit in its final stage, and the bench reads it", () => {
+    expect(appImageNodeOptions()).toMatch(/--max-old-space-size=\d+/);
+    expect(dockerfileFinalEnv(read(IMAGES.app))).toMatchObject({ NODE_ENV: "production", HOSTNAME: "0.0.0.0", NODE_OPTIONS: appImageNodeOptions() });
+  });
+
+  it("the bench's Dockerfile reader: final stage only, continuations, comments, quotes", () => {
+    const text = [
+      "FROM node AS build",
+      "ENV NODE_OPTIONS=--build-only",
+      "FROM node AS runtime",
+      "ENV A=1 \\",
+      "    # a comment inside the continuation",
+      '    B="two words" \\',
+      "    C='x y'",
+      'ENV NODE_OPTIONS="--max-old-space-size=64 --max-semi-space-size=2"',
+      "ENV LEGACY value with spaces",
+    ].join("\n");
+    expect(dockerfileFinalEnv(text)).toEqual({ A: "1", B: "two words", C: "x y", NODE_OPTIONS: "--max-old-space-size=64 --max-semi-space-size=2", LEGACY: "value with spaces" });
+    expect(appImageNodeOptions("FROM node\nENV PORT=3000\n")).toBe("");
   });
 });
 
