@@ -45,12 +45,13 @@ export async function checkTarget(stack: StackInfo, t: LoadTarget, expect?: RegE
   if (expect && !expect.test(res.body)) throw new Error(`${t.label} via ${t.via}: 200 but the body lacks ${expect}`);
 }
 
-export async function load(stack: StackInfo, t: LoadTarget, o: { durationS: number; connections: number }): Promise<LoadResult> {
+/** `durationS` seconds of load, or exactly `amount` requests when given. */
+export async function load(stack: StackInfo, t: LoadTarget, o: { durationS: number; connections: number; amount?: number }): Promise<LoadResult> {
   const e = endpoint(stack, t.via, t.path);
   const result = await autocannon({
     url: e.url,
     connections: o.connections,
-    duration: o.durationS,
+    ...(o.amount ? { amount: o.amount } : { duration: o.durationS }),
     timeout: 20,
     headers: { ...e.headers, ...(t.cookie ? { cookie: t.cookie } : {}), "accept-language": "en-US" },
     ...(e.servername ? { servername: e.servername } : {}),

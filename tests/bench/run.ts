@@ -45,6 +45,8 @@ const VPS_MB = 1024;
 const OS_RESERVE_MB = 256;
 const STACK_BUDGET = (VPS_MB - OS_RESERVE_MB) * 1024 * 1024;
 const APP_RSS_TARGET = 150 * 1024 * 1024;
+/** Issue 4 states the app's memory target "after 1,000 requests". */
+const APP_RSS_REQUESTS = 1000;
 const IMAGE_TARGET = 200 * 1024 * 1024;
 
 const log = (line: string) => console.log(`[bench] ${line}`);
@@ -114,6 +116,8 @@ let compiledSeedDir: string | undefined;
 const memIdle: ServiceMemory[] = [];
 const memAfter: ServiceMemory[] = [];
 let sessionCookie: string | undefined;
+/** The app's memory right after exactly APP_RSS_REQUESTS requests (before the timed load). */
+let appAfterRequests: { memory: ServiceMemory; requests: number; mix: string } | undefined;
 let chromiumVersion: string | undefined;
 /** Node options the bench gave the app (undefined: a reused stack, started by someone else). */
 let appNodeOptions: string | undefined;
@@ -132,6 +136,36 @@ async function measureMemory(into: ServiceMemory[]): Promise<void> {
     for (const [name, port] of ports) if (port) into.push(await serviceMemory(name, port));
   } else {
     into.push(...(await dockerMemory()));
+  }
+}
+
+/**
+ * Issue 4's figure: the app's RSS after exactly 1,000 requests, half the signed-out landing page
+ * and half the signed-in /account, sent like the load figures (autocannon, same connections, the
+ * first path of those figures: the app directly when its port is known), before the timed rounds.
+ */
+async function measureAppAfterRequests(targets: LoadTarget[]): Promise<void> {
+  if (info.origin !== "harness" || !info.app) {
+    notes.push(`app RSS after ${APP_RSS_REQUESTS} requests: measured on the harness only (per-process RSS); see the after-load figure`);
+    return;
+  }
+  try {
+    const via = targets[0]!.via;
+    const mix = targets.filter((t) => t.via === via && (t.path === "/" || t.path === "/account"));
+    let requests = 0;
+    let bad = 0;
+    for (const t of mix) {
+      const r = await load(info, t, { durationS: 0, connections: cfg.connections, amount: APP_RSS_REQUESTS / mix.length });
+      requests += r.total;
+      bad += r.non2xx + r.errors;
+    }
+    if (bad) notes.push(`app RSS after ${APP_RSS_REQUESTS} requests: ${bad} of them non-2xx or failed`);
+    const memory = await serviceMemory("app", Number(new URL(info.app.internalUrl).port));
+    const mixText = `${mix.map((t) => `${APP_RSS_REQUESTS / mix.length} ${t.path === "/" ? "landing" : "signed-in /account"}`).join(" + ")}, ${via === "direct" ? "app directly" : "through Caddy"}`;
+    appAfterRequests = { memory, requests, mix: mixText };
+    log(`app after ${requests} requests (${mixText}): RSS ${mb(memory.rss)}, PSS ${mb(memory.pss)}`);
+  } catch (error) {
+    failed(`memory (app after ${APP_RSS_REQUESTS} requests)`, error);
   }
 }
 
@@ -217,6 +251,7 @@ async function main(): Promise<void> {
         targets.push({ label: "/account (signed in)", path: "/account", via, cookie: sessionCookie, expect: /account-nickname/ });
       }
       for (const t of targets) await checkTarget(info, t, t.expect);
+      if (parts.has("memory")) await measureAppAfterRequests(targets);
       // Rounds over all targets (not all runs of one target in a row), so a burst of other load on
       // the machine spreads over the figures instead of sinking one of them.
       for (let round = 0; round < cfg.loadRounds; round++) {
@@ -381,6 +416,16 @@ function reportMemory(): void {
       isApp ? `< ${mb(APP_RSS_TARGET)}` : "—",
       isApp && after ? passMiss(Math.max(after.rss, idle?.rss ?? 0) < APP_RSS_TARGET) : "info",
     );
+    if (isApp && appAfterRequests) {
+      const a = appAfterRequests.memory;
+      row(
+        `RSS app after ${appAfterRequests.requests.toLocaleString("en-US")} requests (${appAfterRequests.mix}; issue 4's figure)`,
+        mb(a.rss),
+        `PSS ${mb(a.pss)}; after the sign-ins, before the timed load`,
+        `< ${mb(APP_RSS_TARGET)}`,
+        passMiss(a.rss < APP_RSS_TARGET),
+      );
+    }
   }
   const production = (list: ServiceMemory[]) => list.filter((m) => m.service !== "wechat-emulator" && !/emulator/.test(m.service));
   if (memAfter.length) {
