@@ -63,6 +63,7 @@ describe("docker compose config (Compose v2 parser)", () => {
       APP_CREDENTIALS_FILE: "/run/app-credentials/logto-client.json",
       NODE_EXTRA_CA_CERTS: "/run/caddy-ca/root.crt",
       WECHAT_ENABLED: "",
+      LEGAL_DIR: "/srv/legal",
     });
     expect(s.caddy!.environment).toMatchObject({
       TLS_MODE: "internal",
