@@ -9,6 +9,7 @@ import crypto from "node:crypto";
 
 import { adminConsoleApplicationId, getManagementApiResourceIndicator } from "@logto/schemas";
 import { createLocalJWKSet, jwtVerify, type JWK } from "jose";
+import { z } from "zod";
 
 import type { Db, Row } from "./db.ts";
 import { detectLanguage, findSignInExperience, page, t, type Language } from "./experience.ts";
@@ -48,6 +49,9 @@ const startSignIn = (ctx: ConsoleCtx, firstScreen?: string) => {
   });
   redirect(ctx, `/oidc/auth?${search.toString()}`);
 };
+
+/** The console page's own POST after its code exchange: anything else is unauthorized. */
+const sessionRequestGuard = z.object({ idToken: z.string() });
 
 export const consoleRouter = () => {
   const router = new Router<{ tenant: ConsoleTenant }>();
@@ -135,9 +139,9 @@ fetch('/oidc/token', { method: 'POST', headers: { 'content-type': 'application/x
   });
 
   router.post("/console/session", async (ctx) => {
-    const { idToken } = (ctx.body ?? {}) as { idToken?: string };
     try {
-      const { payload } = await jwtVerify(String(idToken), createLocalJWKSet({ keys: ctx.tenant.publicJwks }), {
+      const { idToken } = sessionRequestGuard.parse(ctx.body);
+      const { payload } = await jwtVerify(idToken, createLocalJWKSet({ keys: ctx.tenant.publicJwks }), {
         issuer: ctx.tenant.issuer,
         audience: adminConsoleApplicationId,
       });

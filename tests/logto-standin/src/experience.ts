@@ -17,6 +17,7 @@
 import crypto from "node:crypto";
 
 import { argon2Verify, argon2i } from "hash-wasm";
+import { z } from "zod";
 
 import { getLogtoConnectorById, getLogtoConnectors, toRequestError, type LogtoConnector } from "./connectors.ts";
 import { type Db, type Row, generateUserId, insertRow } from "./db.ts";
@@ -94,6 +95,9 @@ const phrases = {
 
 type PhraseKey = keyof (typeof phrases)["en"];
 
+/** Logto's `_logto` cookie, where the experience app keeps the chosen UI locale. */
+const logtoCookieGuard = z.object({ uiLocales: z.string().optional() });
+
 export const detectLanguage = (ctx: Ctx, signInExperience: Row | undefined): Language => {
   const info = (signInExperience?.languageInfo ?? { autoDetect: true, fallbackLanguage: "en" }) as {
     autoDetect: boolean;
@@ -101,9 +105,9 @@ export const detectLanguage = (ctx: Ctx, signInExperience: Row | undefined): Lan
   };
   let uiLocales = ctx.url.searchParams.get("ui_locales") ?? undefined;
   try {
-    uiLocales ??= (JSON.parse(ctx.cookies._logto ?? "{}") as { uiLocales?: string }).uiLocales;
+    uiLocales ??= logtoCookieGuard.safeParse(JSON.parse(ctx.cookies._logto ?? "{}")).data?.uiLocales;
   } catch {
-    // ignore a malformed cookie
+    // A malformed cookie is ignored, as Logto's experience app does.
   }
   const candidates = [
     ...(uiLocales ? uiLocales.split(" ") : []),
