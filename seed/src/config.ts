@@ -9,6 +9,7 @@ import { z } from 'zod4';
 import {
   defaults,
   defaultWechatScope,
+  emulatorAppId,
   signInMethods,
   usernamePattern,
   wechatScopes,
@@ -79,6 +80,11 @@ const environmentGuard = z
       z
         .string()
         .regex(/^\S{1,128}$/, 'must be the AppSecret: no spaces, at most 128 characters')
+        .optional()
+    ),
+    WECHAT_SANDBOX: optionalText.pipe(
+      z
+        .enum(['true'], { error: 'must be "true" (set by compose.sandbox.yaml only) or empty' })
         .optional()
     ),
     WECHAT_SCOPE: optionalText.pipe(
@@ -152,6 +158,11 @@ const crossChecks = (env: Record<string, string | undefined>): string[] => {
       'SIGN_IN_METHODS includes wechat but WECHAT_APP_ID / WECHAT_APP_SECRET are empty: nobody could sign in'
     );
   }
+  if (env.WECHAT_APP_ID?.trim() === emulatorAppId && env.WECHAT_SANDBOX?.trim() !== 'true') {
+    issues.push(
+      `WECHAT_APP_ID is the WeChat emulator's test app (${emulatorAppId}), which works only in the sandbox (\`make up-sandbox\`): set your website app's AppID and AppSecret, or empty both`
+    );
+  }
   if (isSet(env.AUTH_LOGTO_ID) !== isSet(env.AUTH_LOGTO_SECRET)) {
     const missing = isSet(env.AUTH_LOGTO_ID) ? 'AUTH_LOGTO_SECRET' : 'AUTH_LOGTO_ID';
     issues.push(
@@ -169,6 +180,8 @@ export type SeedConfig = {
   /** The app's public origin, no trailing slash. */
   appUrl: string;
   wechat: { appId: string; appSecret: string; scope: string } | undefined;
+  /** WECHAT_SANDBOX=true (compose.sandbox.yaml only): WeChat is the emulator on the project network. */
+  wechatSandbox: boolean;
   /** Undefined: the seed leaves the sign-in/sign-up policy alone. */
   signInMethods: SignInMethod[] | undefined;
   admin: { username: string; password: string | undefined };
@@ -204,6 +217,7 @@ export const parseConfig = (env: Record<string, string | undefined>): SeedConfig
     adminDomain: value.ADMIN_DOMAIN,
     appUrl: trimOrigin(value.APP_URL ?? `https://${value.APP_DOMAIN}`),
     wechat: appId && appSecret ? { appId, appSecret, scope: value.WECHAT_SCOPE } : undefined,
+    wechatSandbox: value.WECHAT_SANDBOX === 'true',
     signInMethods: value.SIGN_IN_METHODS,
     admin: { username: value.LOGTO_ADMIN_USERNAME, password: value.LOGTO_ADMIN_PASSWORD },
     credentialsFile: value.APP_CREDENTIALS_FILE,
