@@ -3,9 +3,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { customFetch } from "next-auth";
 import type { JWT } from "next-auth/jwt";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createAuthConfig } from "./auth";
-import { resetCredentialsCache } from "./lib/credentials";
 import { readEnv } from "./lib/env";
 
 const ISSUER = "https://auth.example.com/oidc";
@@ -38,7 +37,6 @@ function setup(env: Record<string, string> = baseEnv) {
   return { config, provider, callbacks, jwt };
 }
 
-beforeEach(() => resetCredentialsCache());
 afterEach(() => {
   vi.unstubAllGlobals();
   vi.restoreAllMocks();
@@ -74,14 +72,28 @@ describe("Logto provider", () => {
     expect(provider.options.clientSecret).toBe("seeded-secret");
   });
 
-  it("server-side calls go through the timed, rewriting fetch", async () => {
+  it("a request picks up credentials the seed rotated since the last one", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "app-auth-"));
+    const file = path.join(dir, "logto-client.json");
+    const { AUTH_LOGTO_ID: _id, AUTH_LOGTO_SECRET: _secret, ...rest } = baseEnv;
+    vi.spyOn(console, "log").mockImplementation(() => {});
+    writeFileSync(file, JSON.stringify({ clientId: "old-id", clientSecret: "old-secret" }));
+    expect(setup({ ...rest, APP_CREDENTIALS_FILE: file }).provider.options.clientId).toBe("old-id");
+    writeFileSync(file, JSON.stringify({ clientId: "new-id", clientSecret: "new-secret" }));
+    const { provider } = setup({ ...rest, APP_CREDENTIALS_FILE: file });
+    rmSync(dir, { recursive: true });
+    expect(provider.options.clientId).toBe("new-id");
+    expect(provider.options.clientSecret).toBe("new-secret");
+  });
+
+  it("server-side calls go to the issuer through the timed fetch", async () => {
     const fetchMock = vi.fn(async (_url: string, _init?: RequestInit) => Response.json({}));
     vi.stubGlobal("fetch", fetchMock);
-    const { provider } = setup({ ...baseEnv, LOGTO_INTERNAL_URL: "http://logto:3001", LOGTO_TIMEOUT_MS: "1234" });
+    const { provider } = setup({ ...baseEnv, LOGTO_TIMEOUT_MS: "1234" });
     const timeoutSpy = vi.spyOn(AbortSignal, "timeout");
     await provider.options[customFetch](`${ISSUER}/.well-known/openid-configuration`);
     expect(timeoutSpy).toHaveBeenCalledWith(1234);
-    expect(fetchMock.mock.calls[0]?.[0]).toBe("http://logto:3001/oidc/.well-known/openid-configuration");
+    expect(fetchMock.mock.calls[0]?.[0]).toBe(`${ISSUER}/.well-known/openid-configuration`);
     expect(fetchMock.mock.calls[0]?.[1]?.signal).toBeInstanceOf(AbortSignal);
   });
 
@@ -143,11 +155,11 @@ describe("jwt and session callbacks", () => {
       Response.json({ access_token: "at2", expires_in: 3600, refresh_token: "rt2", token_type: "Bearer" }),
     );
     vi.stubGlobal("fetch", fetchMock);
-    const { jwt } = setup({ ...baseEnv, LOGTO_INTERNAL_URL: "http://logto:3001" });
+    const { jwt } = setup();
     const token = await jwt({
       token: { logtoId: "u", accessToken: "at1", refreshToken: "rt1", idToken: "idt1", expiresAt: Math.floor(Date.now() / 1000) + 10 },
     });
-    expect(fetchMock.mock.calls[0]?.[0]).toBe("http://logto:3001/oidc/token");
+    expect(fetchMock.mock.calls[0]?.[0]).toBe(`${ISSUER}/token`);
     expect(String(fetchMock.mock.calls[0]?.[1]?.body)).toContain("grant_type=refresh_token");
     expect(token).toMatchObject({ accessToken: "at2", refreshToken: "rt2", idToken: "idt1", logtoId: "u" });
     expect(token?.expiresAt).toBeGreaterThan(Math.floor(Date.now() / 1000) + 3500);

@@ -1,7 +1,7 @@
 import NextAuth, { customFetch, type NextAuthConfig } from "next-auth";
 import Logto from "next-auth/providers/logto";
 import { resolveCredentials } from "@/lib/credentials";
-import { normalizeIssuer, readEnv, type AppEnv } from "@/lib/env";
+import { appEnv, normalizeIssuer, type AppEnv } from "@/lib/env";
 import { createLogtoFetch, LogtoRequestError, needsRefresh, refreshOnce, refreshTokens } from "@/lib/logto";
 
 /** Paths that need a signed-in user; everything else is public. */
@@ -12,18 +12,14 @@ function isProtected(pathname: string): boolean {
 }
 
 /**
- * The only Auth.js configuration. Built per request from the environment (lazy init), so the
- * image carries no domain or secret, and the seed's credentials file is picked up as soon as it
- * appears.
+ * The only Auth.js configuration. Built per request (lazy init) from the configuration read at
+ * start, so the image carries no domain or secret, and the seed's credentials file is picked up
+ * as soon as it appears or changes.
  */
-export function createAuthConfig(env: AppEnv = readEnv()): NextAuthConfig {
+export function createAuthConfig(env: AppEnv = appEnv()): NextAuthConfig {
   const issuer = env.AUTH_LOGTO_ISSUER ? normalizeIssuer(env.AUTH_LOGTO_ISSUER) : undefined;
   const credentials = resolveCredentials(env);
-  const logtoFetch = createLogtoFetch({
-    issuer: issuer ?? "http://logto.invalid",
-    internalUrl: env.LOGTO_INTERNAL_URL,
-    timeoutMs: env.LOGTO_TIMEOUT_MS,
-  });
+  const logtoFetch = createLogtoFetch({ timeoutMs: env.LOGTO_TIMEOUT_MS });
 
   // Without an issuer or client credentials, every call to Logto fails with the reason; Auth.js
   // then sends the browser to our error page (error=Configuration), which names the problem.

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
 import { Frame } from "@/components/views";
-import { readEnv } from "@/lib/env";
+import { appEnv } from "@/lib/env";
 import { getRequestLocale } from "@/lib/request-locale";
 import "./globals.css";
 
@@ -15,7 +15,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
   return (
     <html lang={locale}>
       <body>
-        <Frame t={t} icpLicense={readEnv().ICP_LICENSE}>
+        <Frame t={t} icpLicense={appEnv().ICP_LICENSE}>
           {children}
         </Frame>
       </body>

@@ -1,6 +1,6 @@
 import { auth } from "@/auth";
 import { HomeView } from "@/components/views";
-import { readEnv } from "@/lib/env";
+import { appEnv } from "@/lib/env";
 import { getRequestLocale } from "@/lib/request-locale";
 import { signedInUser } from "@/lib/signed-in-user";
 
@@ -9,7 +9,7 @@ export default async function HomePage() {
   return (
     <HomeView
       t={t}
-      wechatEnabled={readEnv().WECHAT_ENABLED}
+      wechatEnabled={appEnv().WECHAT_ENABLED}
       user={signedInUser(session)}
       redirectTo="/account"
     />

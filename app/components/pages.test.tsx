@@ -19,6 +19,7 @@ vi.mock("@/auth", () => ({
   signOut: vi.fn(),
 }));
 
+const { loadAppEnv } = await import("@/lib/env");
 const { default: RootLayout } = await import("@/app/layout");
 const { default: HomePage } = await import("@/app/page");
 const { default: AccountPage } = await import("@/app/account/page");
@@ -26,6 +27,7 @@ const { default: AuthErrorPage } = await import("@/app/auth/error/page");
 const { default: SignInPage } = await import("@/app/auth/signin/page");
 const { default: PrivacyPage } = await import("@/app/privacy/page");
 const { default: TermsPage } = await import("@/app/terms/page");
+const { GET: health } = await import("@/app/api/health/route");
 
 const html = (element: React.ReactElement) => renderToStaticMarkup(element);
 const params = (p: Record<string, string>) => ({ searchParams: Promise.resolve(p) });
@@ -47,6 +49,7 @@ beforeEach(() => {
   process.env.WECHAT_ENABLED = "true";
   delete process.env.ICP_LICENSE;
   delete process.env.LEGAL_DIR;
+  loadAppEnv();
 });
 afterEach(() => {
   process.env = { ...ENV };
@@ -69,6 +72,7 @@ describe("home page", () => {
 
   it("hides the WeChat button when WeChat is not configured", async () => {
     process.env.WECHAT_ENABLED = "";
+    loadAppEnv();
     const markup = html(await HomePage());
     expect(markup).not.toContain("signin-wechat");
     expect(byTestId(markup, "signin-other")).toBe("Sign in");
@@ -152,12 +156,14 @@ describe("error page", () => {
     delete process.env.AUTH_LOGTO_ID;
     delete process.env.AUTH_LOGTO_SECRET;
     process.env.APP_CREDENTIALS_FILE = "/nonexistent/creds.json";
+    loadAppEnv();
     const markup = html(await AuthErrorPage(params({ error: "Configuration" })));
     expect(byTestId(markup, "error-operator-hint")).toContain("/nonexistent/creds.json does not exist yet");
   });
 
   it("retries without WeChat when WeChat is off", async () => {
     process.env.WECHAT_ENABLED = "false";
+    loadAppEnv();
     const markup = html(await AuthErrorPage(params({ error: "AccessDenied" })));
     expect(markup).toMatch(/class="button primary" data-testid="retry"/);
   });
@@ -180,6 +186,7 @@ describe("sign-in page", () => {
 describe("layout", () => {
   it("sets the document language and shows the ICP number when set", async () => {
     process.env.ICP_LICENSE = "京ICP备12345678号-1";
+    loadAppEnv();
     state.acceptLanguage = "zh-CN";
     const markup = html(await RootLayout({ children: <p>child</p> }));
     expect(markup).toMatch(/^<html lang="zh-CN">/);
@@ -208,6 +215,7 @@ describe("privacy and terms", () => {
   it("show the operator's files from LEGAL_DIR, re-read on every request", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "legal-"));
     process.env.LEGAL_DIR = dir;
+    loadAppEnv();
     writeFileSync(path.join(dir, "privacy.md"), "# Our privacy\n\nWe keep nothing.");
     expect(html(await PrivacyPage())).toContain("<h1>Our privacy</h1><p>We keep nothing.</p>");
     writeFileSync(path.join(dir, "privacy.en.md"), "# English privacy v2");
@@ -221,8 +229,41 @@ describe("privacy and terms", () => {
   it("never render the operator's text as HTML", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "legal-"));
     process.env.LEGAL_DIR = dir;
+    loadAppEnv();
     writeFileSync(path.join(dir, "terms.md"), "<script>alert(1)</script>");
     expect(html(await TermsPage())).toContain("&lt;script&gt;");
     rmSync(dir, { recursive: true });
+  });
+});
+
+describe("configuration", () => {
+  it("is the one read at start: a page does not parse the environment again", async () => {
+    process.env.WECHAT_ENABLED = "false";
+    process.env.LOGTO_TIMEOUT_MS = "not-a-number";
+    const markup = html(await HomePage());
+    expect(markup).toContain('data-testid="signin-wechat"');
+  });
+
+  it("/api/health is ready when sign-in is configured", async () => {
+    const response = health();
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: "ok" });
+  });
+
+  it("/api/health is not ready, naming what is missing, while sign-in cannot work", async () => {
+    delete process.env.AUTH_SECRET;
+    delete process.env.AUTH_LOGTO_ID;
+    delete process.env.AUTH_LOGTO_SECRET;
+    process.env.APP_CREDENTIALS_FILE = "/nonexistent/creds.json";
+    loadAppEnv();
+    const response = health();
+    expect(response.status).toBe(503);
+    expect(response.headers.get("cache-control")).toBe("no-store");
+    const body = (await response.json()) as { status: string; problems: string[] };
+    expect(body.status).toBe("not ready");
+    expect(body.problems).toEqual([
+      "AUTH_SECRET is not set",
+      expect.stringContaining("/nonexistent/creds.json does not exist yet"),
+    ]);
   });
 });

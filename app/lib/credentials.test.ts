@@ -1,17 +1,25 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { resetCredentialsCache, resolveCredentials } from "./credentials";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { resolveCredentials } from "./credentials";
 
 let dir: string;
 let file: string;
 beforeEach(() => {
-  resetCredentialsCache();
   dir = mkdtempSync(path.join(tmpdir(), "app-creds-"));
   file = path.join(dir, "logto-client.json");
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+  vi.restoreAllMocks();
+});
+
+/** As the seed writes it: a temporary file renamed over the old one. */
+function seedWrites(credentials: unknown) {
+  writeFileSync(`${file}.tmp`, JSON.stringify(credentials), { mode: 0o600 });
+  renameSync(`${file}.tmp`, file);
+}
 
 describe("resolveCredentials", () => {
   it("prefers AUTH_LOGTO_ID/AUTH_LOGTO_SECRET over the file", () => {
@@ -34,11 +42,40 @@ describe("resolveCredentials", () => {
     expect(resolveCredentials({ APP_CREDENTIALS_FILE: file })).toMatchObject({ ok: true, credentials: { clientId: "late" } });
   });
 
-  it("keeps a file read once (read at start, not per request)", () => {
-    writeFileSync(file, JSON.stringify({ clientId: "first", clientSecret: "x" }));
-    resolveCredentials({ APP_CREDENTIALS_FILE: file });
+  it("picks up credentials a later seed run rotated, without a restart, and says so once", async () => {
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    seedWrites({ clientId: "first-id", clientSecret: "first-secret" });
+    expect(resolveCredentials({ APP_CREDENTIALS_FILE: file })).toMatchObject({ ok: true, credentials: { clientId: "first-id" } });
+
+    // The application was deleted in the console; the next seed run made a new one.
+    seedWrites({ clientId: "second-id", clientSecret: "second-secret" });
+    expect(resolveCredentials({ APP_CREDENTIALS_FILE: file })).toEqual({
+      ok: true,
+      credentials: { clientId: "second-id", clientSecret: "second-secret", source: "file" },
+    });
+    // Only the secret rotated (same size, in place, within the same clock tick).
+    writeFileSync(file, JSON.stringify({ clientId: "second-id", clientSecret: "second-secreT" }));
+    expect(resolveCredentials({ APP_CREDENTIALS_FILE: file })).toMatchObject({ ok: true, credentials: { clientSecret: "second-secreT" } });
+    expect(resolveCredentials({ APP_CREDENTIALS_FILE: file })).toMatchObject({ ok: true, credentials: { clientSecret: "second-secreT" } });
+
+    expect(log.mock.calls.map(([line]) => line)).toEqual([
+      `[app] ${file} changed: client credentials reloaded (client id first-id -> second-id)`,
+      `[app] ${file} changed: client credentials reloaded (client id unchanged)`,
+    ]);
+    expect(JSON.stringify(log.mock.calls)).not.toMatch(/secret/i);
+  });
+
+  it("says what is wrong when the file goes away or is damaged, and recovers when it is fixed", () => {
+    seedWrites({ clientId: "id", clientSecret: "s" });
+    expect(resolveCredentials({ APP_CREDENTIALS_FILE: file }).ok).toBe(true);
     rmSync(file);
-    expect(resolveCredentials({ APP_CREDENTIALS_FILE: file })).toMatchObject({ ok: true, credentials: { clientId: "first" } });
+    const gone = resolveCredentials({ APP_CREDENTIALS_FILE: file });
+    expect(!gone.ok && gone.problem).toMatch(/does not exist yet/);
+    writeFileSync(file, "{half");
+    const damaged = resolveCredentials({ APP_CREDENTIALS_FILE: file });
+    expect(!damaged.ok && damaged.problem).toMatch(/not valid JSON/);
+    seedWrites({ clientId: "id", clientSecret: "s" });
+    expect(resolveCredentials({ APP_CREDENTIALS_FILE: file }).ok).toBe(true);
   });
 
   it("rejects a half-set env pair and a malformed file", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_CREDENTIALS_FILE, DEFAULT_LOGTO_TIMEOUT_MS, normalizeIssuer, readEnv } from "./env";
+import { appEnv, DEFAULT_CREDENTIALS_FILE, DEFAULT_LOGTO_TIMEOUT_MS, loadAppEnv, normalizeIssuer, readEnv } from "./env";
 
 describe("readEnv", () => {
   it("applies defaults and treats empty strings as unset", () => {
@@ -18,10 +18,28 @@ describe("readEnv", () => {
     expect(readEnv({ WECHAT_ENABLED: "false" }).WECHAT_ENABLED).toBe(false);
   });
 
-  it("names every invalid variable", () => {
-    expect(() => readEnv({ AUTH_URL: "app.example.com", LOGTO_TIMEOUT_MS: "soon" })).toThrow(
-      /AUTH_URL.*LOGTO_TIMEOUT_MS|LOGTO_TIMEOUT_MS.*AUTH_URL/,
+  it("names every invalid variable with a value that would pass", () => {
+    expect(() =>
+      readEnv({ AUTH_URL: "app.example.com", AUTH_LOGTO_ISSUER: "auth.example.com/oidc", LOGTO_TIMEOUT_MS: "soon" }),
+    ).toThrow(
+      "invalid environment: AUTH_URL: not a URL: set it like https://app.example.com, or leave it empty; " +
+        "AUTH_LOGTO_ISSUER: not a URL: set it like https://auth.example.com/oidc, or leave it empty; " +
+        "LOGTO_TIMEOUT_MS: not a number: a whole number of milliseconds, e.g. 10000",
     );
+    expect(() => readEnv({ LOGTO_TIMEOUT_MS: "-5" })).toThrow("LOGTO_TIMEOUT_MS: a positive number of milliseconds, e.g. 10000");
+  });
+
+  it("never prints a value it refuses (it may be a secret)", () => {
+    expect(() => readEnv({ AUTH_URL: "s3cret-typed-in-the-wrong-field" })).toThrow(/^(?!.*s3cret)/s);
+  });
+});
+
+describe("loadAppEnv / appEnv", () => {
+  it("parses once: later reads return the configuration loaded at start", () => {
+    const loaded = loadAppEnv({ WECHAT_ENABLED: "true", ICP_LICENSE: "京ICP备1号" });
+    expect(appEnv()).toBe(loaded);
+    expect(appEnv()).toBe(loaded);
+    expect(appEnv().ICP_LICENSE).toBe("京ICP备1号");
   });
 });
 

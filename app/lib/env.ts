@@ -1,36 +1,39 @@
 import { z } from "zod";
 
 /**
- * The app's configuration, read from the environment at request time (never at build time,
- * so one image serves any domain). Empty strings count as unset: Compose passes `VAR=` for
+ * The app's configuration, read from the environment when the server starts (never at build
+ * time, so one image serves any domain). Empty strings count as unset: Compose passes `VAR=` for
  * variables left empty in `.env`.
  */
 const emptyToUndefined = (value: unknown) =>
   typeof value === "string" && value.trim() === "" ? undefined : value;
 
 const optionalString = z.preprocess(emptyToUndefined, z.string().trim().optional());
-const optionalUrl = z.preprocess(emptyToUndefined, z.url().optional());
+const optionalUrl = (example: string) =>
+  z.preprocess(emptyToUndefined, z.url({ error: `not a URL: set it like ${example}, or leave it empty` }).optional());
 
 export const DEFAULT_CREDENTIALS_FILE = "/run/app-credentials/logto-client.json";
 export const DEFAULT_LOGTO_TIMEOUT_MS = 10_000;
 
 export const envSchema = z.object({
   /** Public URL of the app, e.g. https://app.example.com (Auth.js reads it too). */
-  AUTH_URL: optionalUrl,
+  AUTH_URL: optionalUrl("https://app.example.com"),
   /** Auth.js cookie encryption secret (Auth.js reads it directly). */
   AUTH_SECRET: optionalString,
   /** Logto's OIDC issuer, exactly `https://${LOGTO_DOMAIN}/oidc`. */
-  AUTH_LOGTO_ISSUER: optionalUrl,
+  AUTH_LOGTO_ISSUER: optionalUrl("https://auth.example.com/oidc"),
   AUTH_LOGTO_ID: optionalString,
   AUTH_LOGTO_SECRET: optionalString,
   /** JSON `{"clientId","clientSecret"}` written by the seed; used when AUTH_LOGTO_ID/SECRET are unset. */
   APP_CREDENTIALS_FILE: z.preprocess(emptyToUndefined, z.string().default(DEFAULT_CREDENTIALS_FILE)),
-  /** Where the server reaches Logto when not by its public URL, e.g. http://logto:3001. */
-  LOGTO_INTERNAL_URL: optionalUrl,
   /** Timeout of each server-side call to Logto (discovery, token, refresh). */
   LOGTO_TIMEOUT_MS: z.preprocess(
     emptyToUndefined,
-    z.coerce.number().int().positive().default(DEFAULT_LOGTO_TIMEOUT_MS),
+    z.coerce
+      .number({ error: `not a number: a whole number of milliseconds, e.g. ${DEFAULT_LOGTO_TIMEOUT_MS}` })
+      .int({ error: `a whole number of milliseconds, e.g. ${DEFAULT_LOGTO_TIMEOUT_MS}` })
+      .positive({ error: `a positive number of milliseconds, e.g. ${DEFAULT_LOGTO_TIMEOUT_MS}` })
+      .default(DEFAULT_LOGTO_TIMEOUT_MS),
   ),
   /** "true" shows the WeChat button (Compose derives it from WECHAT_APP_ID). */
   WECHAT_ENABLED: z.preprocess(
@@ -52,14 +55,32 @@ class EnvError extends Error {
   override name = "EnvError";
 }
 
-/** Parses the environment; throws one EnvError naming every invalid variable. */
+/** Parses the environment; throws one EnvError naming every invalid variable and its fix. */
 export function readEnv(source: Record<string, string | undefined> = process.env): AppEnv {
   const parsed = envSchema.safeParse(source);
   if (!parsed.success) {
     const names = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-    throw new EnvError(`Invalid environment: ${names.join("; ")}`);
+    throw new EnvError(`invalid environment: ${names.join("; ")}`);
   }
   return parsed.data;
+}
+
+// On globalThis: the proxy, the pages and instrumentation.ts are separate bundles in one process.
+const store = globalThis as typeof globalThis & { __appEnv?: AppEnv };
+
+/**
+ * Parses the environment and keeps the result for the life of the process. instrumentation.ts
+ * calls it when the server starts, so a bad value stops the server there instead of failing
+ * every request.
+ */
+export function loadAppEnv(source: Record<string, string | undefined> = process.env): AppEnv {
+  store.__appEnv = readEnv(source);
+  return store.__appEnv;
+}
+
+/** The configuration parsed at start (or now, the first time, outside a started server). */
+export function appEnv(): AppEnv {
+  return store.__appEnv ?? loadAppEnv();
 }
 
 /**

@@ -23,7 +23,10 @@ function recorder(respond: (url: string, init: RequestInit) => Response | Promis
   return { calls, fetchImpl };
 }
 
-afterEach(() => clearEndSessionCache());
+afterEach(() => {
+  clearEndSessionCache();
+  vi.restoreAllMocks();
+});
 
 describe("createLogtoFetch", () => {
   it("gives every call a timeout", async () => {
@@ -33,7 +36,7 @@ describe("createLogtoFetch", () => {
           init?.signal?.addEventListener("abort", () => reject(init.signal?.reason));
         }),
     );
-    const logtoFetch = createLogtoFetch({ issuer, timeoutMs: 50, fetchImpl: hang });
+    const logtoFetch = createLogtoFetch({ timeoutMs: 50, fetchImpl: hang });
     const started = Date.now();
     await expect(logtoFetch(`${issuer}/token`, { method: "POST" })).rejects.toThrow(
       /Logto request https:\/\/auth\.example\.com\/oidc\/token failed: no answer within 50 ms/,
@@ -44,49 +47,29 @@ describe("createLogtoFetch", () => {
   it("keeps the caller's own abort signal working", async () => {
     const { fetchImpl, calls } = recorder();
     const controller = new AbortController();
-    await createLogtoFetch({ issuer, timeoutMs: 10_000, fetchImpl })(`${issuer}/jwks`, { signal: controller.signal });
+    await createLogtoFetch({ timeoutMs: 10_000, fetchImpl })(`${issuer}/jwks`, { signal: controller.signal });
     controller.abort();
     expect(calls[0]?.init.signal?.aborted).toBe(true);
   });
 
-  it("sends public-issuer calls to LOGTO_INTERNAL_URL with forwarded host and proto", async () => {
+  it("passes the call through unchanged and names the URL and the cause when it fails", async () => {
     const { fetchImpl, calls } = recorder();
-    const logtoFetch = createLogtoFetch({ issuer, internalUrl: "http://logto:3001", timeoutMs: 1000, fetchImpl });
+    const logtoFetch = createLogtoFetch({ timeoutMs: 1000, fetchImpl });
     await logtoFetch(`${issuer}/token?x=1`, { method: "POST", headers: { authorization: "Basic abc" }, body: "a=b" });
-    expect(calls[0]?.url).toBe("http://logto:3001/oidc/token?x=1");
-    const headers = new Headers(calls[0]?.init.headers);
-    expect(headers.get("x-forwarded-host")).toBe("auth.example.com");
-    expect(headers.get("x-forwarded-proto")).toBe("https");
-    expect(headers.get("authorization")).toBe("Basic abc");
+    expect(calls[0]?.url).toBe(`${issuer}/token?x=1`);
+    expect(new Headers(calls[0]?.init.headers).get("authorization")).toBe("Basic abc");
     expect(calls[0]?.init.method).toBe("POST");
     expect(calls[0]?.init.body).toBe("a=b");
-  });
 
-  it("leaves other origins and the no-internal-URL case alone", async () => {
-    const { fetchImpl, calls } = recorder();
-    await createLogtoFetch({ issuer, internalUrl: "http://logto:3001", timeoutMs: 1000, fetchImpl })(
-      "https://elsewhere.example.com/x",
-    );
-    await createLogtoFetch({ issuer, timeoutMs: 1000, fetchImpl })(`${issuer}/token`);
-    expect(calls.map((c) => c.url)).toEqual(["https://elsewhere.example.com/x", `${issuer}/token`]);
-    expect(new Headers(calls[1]?.init.headers).get("x-forwarded-host")).toBeNull();
-  });
-
-  it("maps internal URLs in discovery back to the public origin; the issuer stays public", async () => {
-    const { fetchImpl } = recorder(() =>
-      Response.json({
-        issuer,
-        authorization_endpoint: "http://logto:3001/oidc/auth",
-        token_endpoint: "http://logto:3001/oidc/token",
-      }),
-    );
-    const logtoFetch = createLogtoFetch({ issuer, internalUrl: "http://logto:3001", timeoutMs: 1000, fetchImpl });
-    const body = await (await logtoFetch(`${issuer}/.well-known/openid-configuration`)).json();
-    expect(body).toEqual({
-      issuer,
-      authorization_endpoint: "https://auth.example.com/oidc/auth",
-      token_endpoint: "https://auth.example.com/oidc/token",
+    const refused = createLogtoFetch({
+      timeoutMs: 1000,
+      fetchImpl: async () => {
+        throw new TypeError("fetch failed", { cause: new Error("connect ECONNREFUSED 127.0.0.1:443") });
+      },
     });
+    await expect(refused(`${issuer}/jwks`)).rejects.toThrow(
+      new LogtoRequestError("Logto request https://auth.example.com/oidc/jwks failed: fetch failed (connect ECONNREFUSED 127.0.0.1:443)"),
+    );
   });
 });
 
@@ -160,21 +143,43 @@ describe("logout URL", () => {
     });
   });
 
+  it("without an ID token, returns by client_id, or not at all when there is none (Logto would refuse the URI)", () => {
+    const base = { endSessionEndpoint: `${issuer}/session/end`, postLogoutRedirectUri: "https://app.example.com/" };
+    expect(Object.fromEntries(new URL(buildEndSessionUrl({ ...base, clientId: "client" })).searchParams)).toEqual({
+      post_logout_redirect_uri: "https://app.example.com/",
+      client_id: "client",
+    });
+    expect(buildEndSessionUrl(base)).toBe(`${issuer}/session/end`);
+  });
+
   it("post-logout URI is the app's origin with a slash", () => {
     expect(postLogoutRedirectUri("https://app.example.com")).toBe("https://app.example.com/");
     expect(postLogoutRedirectUri("https://app.example.com:8443/some/path")).toBe("https://app.example.com:8443/");
   });
 
-  it("reads end_session_endpoint from discovery and falls back to /session/end", async () => {
+  it("reads end_session_endpoint from discovery, cached", async () => {
     const found = recorder(() => Response.json({ end_session_endpoint: `${issuer}/session/end` }));
     expect(await getEndSessionEndpoint(issuer, found.fetchImpl)).toBe(`${issuer}/session/end`);
     expect(await getEndSessionEndpoint(issuer, found.fetchImpl)).toBe(`${issuer}/session/end`);
     expect(found.calls).toHaveLength(1);
-    clearEndSessionCache();
-    const down = vi.fn(async () => {
-      throw new Error("ECONNREFUSED");
-    });
-    expect(await getEndSessionEndpoint(issuer, down)).toBe(`${issuer}/session/end`);
+  });
+
+  it.each([
+    [
+      "a failed fetch",
+      async () => {
+        throw new Error("ECONNREFUSED");
+      },
+      /discovery https:\/\/auth\.example\.com\/oidc\/\.well-known\/openid-configuration failed \(ECONNREFUSED\)/,
+    ],
+    ["an error status", async () => new Response("down", { status: 502 }), /answered HTTP 502/],
+    ["a discovery without the endpoint", async () => Response.json({ issuer }), /names no end_session_endpoint/],
+  ])("falls back to /session/end after %s, and says so in the log", async (_case, fetchFn, why) => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    expect(await getEndSessionEndpoint(issuer, fetchFn)).toBe(`${issuer}/session/end`);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn.mock.calls[0]?.[0]).toMatch(why);
+    expect(warn.mock.calls[0]?.[0]).toContain(`sending the browser to ${issuer}/session/end`);
   });
 });
 

@@ -6,10 +6,6 @@ const REFRESH_MARGIN_SECONDS = 60;
 type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
 export type LogtoFetchOptions = {
-  /** Public issuer, e.g. https://auth.example.com/oidc. */
-  issuer: string;
-  /** Where the server reaches Logto instead of the issuer's origin, e.g. http://logto:3001. */
-  internalUrl?: string | undefined;
   timeoutMs: number;
   fetchImpl?: FetchLike;
 };
@@ -20,44 +16,17 @@ export class LogtoRequestError extends Error {
 
 /**
  * The fetch used for every server-side call to Logto (Auth.js's `[customFetch]`, refresh,
- * discovery for sign-out):
- * - a timeout: oauth4webapi sets none, and undici would wait 300 s for a silent Logto;
- * - with an internal URL, requests to the public issuer origin go to the internal address with
- *   X-Forwarded-Host/-Proto of the public one (Logto runs with TRUST_PROXY_HEADER=1 and then
- *   builds its URLs from them). Discovery is also rewritten back in case Logto answered with
- *   internal URLs, since the browser is sent to its authorization endpoint. The issuer string
- *   itself stays public, so Auth.js's exact issuer check still passes.
+ * discovery for sign-out): with a timeout, since oauth4webapi sets none and undici would wait
+ * 300 s for a silent Logto, and a failure that names the URL and the cause.
  */
 export function createLogtoFetch(options: LogtoFetchOptions): FetchLike {
   const fetchImpl = options.fetchImpl ?? fetch;
-  const publicUrl = new URL(options.issuer);
-  const internal = options.internalUrl ? new URL(options.internalUrl) : undefined;
-  const internalBase = internal ? internal.href.replace(/\/+$/, "") : undefined;
-
   return async (input, init = {}) => {
-    const original = new URL(input instanceof Request ? input.url : input.toString());
-    const headers = new Headers(input instanceof Request ? input.headers : undefined);
-    new Headers(init.headers).forEach((value, key) => headers.set(key, value));
-
-    let target = original;
-    const rewrite = internalBase !== undefined && original.origin === publicUrl.origin;
-    if (rewrite) {
-      target = new URL(internalBase + original.pathname + original.search);
-      headers.set("x-forwarded-host", publicUrl.host);
-      headers.set("x-forwarded-proto", publicUrl.protocol.replace(":", ""));
-    }
-
+    const url = new URL(input instanceof Request ? input.url : input.toString());
     const timeout = AbortSignal.timeout(options.timeoutMs);
     const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-    let response: Response;
     try {
-      response = await fetchImpl(target.href, {
-        ...init,
-        method: init.method ?? (input instanceof Request ? input.method : undefined),
-        body: init.body ?? (input instanceof Request ? input.body : undefined),
-        headers,
-        signal,
-      });
+      return await fetchImpl(input, { ...init, signal });
     } catch (error) {
       const reason =
         error instanceof Error && error.name === "TimeoutError"
@@ -65,21 +34,8 @@ export function createLogtoFetch(options: LogtoFetchOptions): FetchLike {
           : error instanceof Error
             ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ""}`
             : String(error);
-      const via = rewrite ? ` via ${target.origin}` : "";
-      throw new LogtoRequestError(`Logto request ${original.origin}${original.pathname}${via} failed: ${reason}`, {
-        cause: error,
-      });
+      throw new LogtoRequestError(`Logto request ${url.origin}${url.pathname} failed: ${reason}`, { cause: error });
     }
-
-    if (rewrite && internal && response.ok && original.pathname.endsWith("/.well-known/openid-configuration")) {
-      const text = await response.text();
-      const fixed = text.split(internal.origin).join(publicUrl.origin);
-      const outHeaders = new Headers(response.headers);
-      outHeaders.delete("content-length");
-      outHeaders.delete("content-encoding");
-      return new Response(fixed, { status: response.status, statusText: response.statusText, headers: outHeaders });
-    }
-    return response;
   };
 }
 
@@ -176,37 +132,53 @@ export function refreshOnce(refreshToken: string, refresh: () => Promise<Refresh
 const discoverySchema = z.object({ end_session_endpoint: z.url().optional() });
 const endSessionCache = new Map<string, { url: string; until: number }>();
 
-/** Logto's end_session_endpoint from discovery (cached 10 min), else `${issuer}/session/end`. */
+/**
+ * Logto's end_session_endpoint from discovery (cached 10 min). When discovery fails or names
+ * none, `${issuer}/session/end` (Logto's path), and the log says why.
+ */
 export async function getEndSessionEndpoint(issuer: string, fetchFn: FetchLike, now: number = Date.now()): Promise<string> {
   const hit = endSessionCache.get(issuer);
   if (hit && hit.until > now) return hit.url;
-  const fallback = `${issuer}/session/end`;
+  const fallback = (why: string) => {
+    console.warn(`[auth] sign-out: ${why}; sending the browser to ${issuer}/session/end`);
+    return `${issuer}/session/end`;
+  };
+  const discoveryUrl = `${issuer}/.well-known/openid-configuration`;
+  let body: unknown;
   try {
-    const response = await fetchFn(`${issuer}/.well-known/openid-configuration`, { headers: { accept: "application/json" } });
-    if (!response.ok) return fallback;
-    const parsed = discoverySchema.safeParse(await response.json());
-    const url = (parsed.success && parsed.data.end_session_endpoint) || fallback;
-    endSessionCache.set(issuer, { url, until: now + 10 * 60_000 });
-    return url;
-  } catch {
-    return fallback;
+    const response = await fetchFn(discoveryUrl, { headers: { accept: "application/json" } });
+    if (!response.ok) return fallback(`discovery ${discoveryUrl} answered HTTP ${response.status}`);
+    body = await response.json();
+  } catch (error) {
+    return fallback(`discovery ${discoveryUrl} failed (${(error as Error).message})`);
   }
+  const parsed = discoverySchema.safeParse(body);
+  if (!parsed.success || !parsed.data.end_session_endpoint) {
+    return fallback(`discovery ${discoveryUrl} names no end_session_endpoint`);
+  }
+  const url = parsed.data.end_session_endpoint;
+  endSessionCache.set(issuer, { url, until: now + 10 * 60_000 });
+  return url;
 }
 
 export function clearEndSessionCache(): void {
   endSessionCache.clear();
 }
 
-/** RP-initiated logout URL: Logto ends its session, then sends the browser to the app's `/`. */
+/**
+ * RP-initiated logout URL: Logto ends its session, then sends the browser to the app's `/`.
+ * Logto (oidc-provider) accepts post_logout_redirect_uri only with id_token_hint or client_id;
+ * with neither, it ends the session and shows its own page.
+ */
 export function buildEndSessionUrl(o: {
   endSessionEndpoint: string;
-  idToken: string;
+  idToken?: string | undefined;
   postLogoutRedirectUri: string;
   clientId?: string | undefined;
 }): string {
   const url = new URL(o.endSessionEndpoint);
-  url.searchParams.set("id_token_hint", o.idToken);
-  url.searchParams.set("post_logout_redirect_uri", o.postLogoutRedirectUri);
+  if (o.idToken) url.searchParams.set("id_token_hint", o.idToken);
+  if (o.idToken || o.clientId) url.searchParams.set("post_logout_redirect_uri", o.postLogoutRedirectUri);
   if (o.clientId) url.searchParams.set("client_id", o.clientId);
   return url.href;
 }

@@ -1,5 +1,5 @@
 import { AuthError } from "@/components/auth-error";
-import { readEnv } from "@/lib/env";
+import { appEnv } from "@/lib/env";
 import { getRequestLocale } from "@/lib/request-locale";
 
 type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };
@@ -7,5 +7,5 @@ type Props = { searchParams: Promise<Record<string, string | string[] | undefine
 /** pages.error: every Auth.js error lands here (?error=Configuration|AccessDenied|...). */
 export default async function AuthErrorPage({ searchParams }: Props) {
   const [{ t }, params] = await Promise.all([getRequestLocale(), searchParams]);
-  return <AuthError t={t} env={readEnv()} error={params.error} />;
+  return <AuthError t={t} env={appEnv()} error={params.error} />;
 }

@@ -1,5 +1,5 @@
 import { auth, signOut } from "@/auth";
-import { readEnv } from "@/lib/env";
+import { appEnv } from "@/lib/env";
 
 export const dynamic = "force-dynamic";
 
@@ -11,7 +11,7 @@ export const dynamic = "force-dynamic";
 export async function GET(request: Request): Promise<Response> {
   const session = await auth();
   if (session?.error) await signOut({ redirect: false });
-  const base = readEnv().AUTH_URL ?? request.url;
+  const base = appEnv().AUTH_URL ?? request.url;
   const target = session?.error ? `/auth/error?error=${session.error}` : "/";
   return Response.redirect(new URL(target, base), 303);
 }

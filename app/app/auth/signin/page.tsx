@@ -1,7 +1,7 @@
 import { auth } from "@/auth";
 import { AuthError } from "@/components/auth-error";
 import { HomeView } from "@/components/views";
-import { readEnv } from "@/lib/env";
+import { appEnv } from "@/lib/env";
 import { safeRedirectPath } from "@/lib/redirect";
 import { getRequestLocale } from "@/lib/request-locale";
 import { signedInUser } from "@/lib/signed-in-user";
@@ -15,7 +15,7 @@ type Props = { searchParams: Promise<Record<string, string | string[] | undefine
  */
 export default async function SignInPage({ searchParams }: Props) {
   const [{ t }, params, session] = await Promise.all([getRequestLocale(), searchParams, auth()]);
-  const env = readEnv();
+  const env = appEnv();
   if (params.error) return <AuthError t={t} env={env} error={params.error} />;
   return (
     <HomeView
