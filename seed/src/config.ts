@@ -129,6 +129,12 @@ const environmentGuard = z
     APP_CREDENTIALS_FILE: optionalText.pipe(
       z.string().default(defaults.appCredentialsFile).transform((value) => path.resolve(value))
     ),
+    CONSOLE_READY_FILE: optionalText.pipe(
+      z
+        .string()
+        .transform((value) => path.resolve(value))
+        .optional()
+    ),
     SEED_TIMEOUT_SECONDS: optionalText.pipe(
       z.coerce
         .number<string | undefined>({ error: 'must be a whole number of seconds' })
@@ -182,16 +188,27 @@ export type SeedConfig = {
   wechat: { appId: string; appSecret: string; scope: string } | undefined;
   /** WECHAT_SANDBOX=true (compose.sandbox.yaml only): WeChat is the emulator on the project network. */
   wechatSandbox: boolean;
-  /** Undefined: the seed leaves the sign-in/sign-up policy alone. */
-  signInMethods: SignInMethod[] | undefined;
+  /** The sign-up/sign-in policy the seed applies: SIGN_IN_METHODS, else the default below. */
+  signInMethods: SignInMethod[];
+  /** True when SIGN_IN_METHODS was empty and `signInMethods` is that default. */
+  signInMethodsDefaulted: boolean;
   admin: { username: string; password: string | undefined };
   credentialsFile: string;
+  /** Where the seed tells Caddy the console is safe to serve (undefined: nowhere, Caddy keeps 503). */
+  consoleReadyFile: string | undefined;
   /** True when AUTH_LOGTO_ID / AUTH_LOGTO_SECRET are set: the app uses those, no file is written. */
   operatorCredentials: boolean;
   timeoutMs: number;
 };
 
 const trimOrigin = (value: string) => new URL(value).origin;
+
+/**
+ * SIGN_IN_METHODS empty: WeChat only when WeChat is configured (nobody can self-register a
+ * password account), else username + password with open sign-up, so a laptop without WeChat
+ * can still be tried.
+ */
+export const defaultSignInMethods = (wechat: boolean): SignInMethod[] => (wechat ? ['wechat'] : ['password']);
 
 /** Parse the environment. Throws `ConfigError` listing every bad variable, in a stable order. */
 export const parseConfig = (env: Record<string, string | undefined>): SeedConfig => {
@@ -218,9 +235,11 @@ export const parseConfig = (env: Record<string, string | undefined>): SeedConfig
     appUrl: trimOrigin(value.APP_URL ?? `https://${value.APP_DOMAIN}`),
     wechat: appId && appSecret ? { appId, appSecret, scope: value.WECHAT_SCOPE } : undefined,
     wechatSandbox: value.WECHAT_SANDBOX === 'true',
-    signInMethods: value.SIGN_IN_METHODS,
+    signInMethods: value.SIGN_IN_METHODS ?? defaultSignInMethods(Boolean(appId && appSecret)),
+    signInMethodsDefaulted: value.SIGN_IN_METHODS === undefined,
     admin: { username: value.LOGTO_ADMIN_USERNAME, password: value.LOGTO_ADMIN_PASSWORD },
     credentialsFile: value.APP_CREDENTIALS_FILE,
+    consoleReadyFile: value.CONSOLE_READY_FILE,
     operatorCredentials: Boolean(value.AUTH_LOGTO_ID && value.AUTH_LOGTO_SECRET),
     timeoutMs: value.SEED_TIMEOUT_SECONDS * 1000,
   };

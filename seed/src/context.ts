@@ -9,6 +9,8 @@ export type SeedState = {
   appId?: string;
   /** Whether the WeChat connector exists (or, in a dry run, would). */
   wechatConnector?: boolean;
+  /** Whether the admin tenant has an admin and is closed to registration (or, in a dry run, would be). */
+  consoleClosed?: boolean;
 };
 
 export type StepContext = {

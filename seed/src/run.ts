@@ -1,6 +1,6 @@
 /**
- * One seed run: wait, lock, bootstrap access, reconcile each object, hand over the credentials.
- * Throws the typed errors of errors.ts; `index.ts` turns them into exit codes.
+ * One seed run: wait, lock, close the console, bootstrap access, reconcile each object, hand over
+ * the credentials. Throws the typed errors of errors.ts; `index.ts` turns them into exit codes.
  */
 import { performance } from 'node:perf_hooks';
 
@@ -13,16 +13,26 @@ import { bootstrap } from './steps/bootstrap.js';
 import { reconcileApplication } from './steps/application.js';
 import { reconcileConnector } from './steps/connector.js';
 import { reconcileConsoleAdmin } from './steps/console-admin.js';
+import { reconcileConsoleReady } from './steps/console-ready.js';
 import { reconcileCredentialsFile } from './steps/credentials-file.js';
 import { reconcileSignInExperience } from './steps/sign-in-experience.js';
 import { waitForServices } from './wait.js';
+
+/**
+ * First, before anything else the seed does (they need SQL only, not the seed's Management API
+ * access): close console registration behind its first admin, then let Caddy serve the console.
+ * A later failure cannot leave the console claimable.
+ */
+export const consoleSteps: readonly Step[] = [
+  { name: 'console-admin', run: reconcileConsoleAdmin },
+  { name: 'console-ready', run: reconcileConsoleReady },
+];
 
 /** In order: the connector before the sign-in experience that lists it, the app before its file. */
 export const steps: readonly Step[] = [
   { name: 'connector', run: reconcileConnector },
   { name: 'app', run: reconcileApplication },
   { name: 'sign-in-exp', run: reconcileSignInExperience },
-  { name: 'console-admin', run: reconcileConsoleAdmin },
   { name: 'credentials', run: reconcileCredentialsFile },
 ];
 
@@ -57,6 +67,16 @@ export const runSeed = async (
     const state: SeedState = {};
     const api = new LogtoClient({ baseUrl: config.logtoInternalUrl });
     const context: StepContext = { config, dryRun, db, api, log, state };
+    const runSteps = async (list: readonly Step[]) => {
+      for (const step of list) {
+        const stepStarted = performance.now();
+        const stepResult = await step.run(context);
+        log.step(step.name, stepResult, performance.now() - stepStarted, dryRun);
+        summary[stepResult.outcome]++;
+      }
+    };
+
+    await runSteps(consoleSteps);
 
     const bootstrapStarted = performance.now();
     const { result, cleanup } = await bootstrap(context);
@@ -64,12 +84,7 @@ export const runSeed = async (
     summary[result.outcome]++;
 
     try {
-      for (const step of steps) {
-        const stepStarted = performance.now();
-        const stepResult = await step.run(context);
-        log.step(step.name, stepResult, performance.now() - stepStarted, dryRun);
-        summary[stepResult.outcome]++;
-      }
+      await runSteps(steps);
     } finally {
       await cleanup(db);
     }

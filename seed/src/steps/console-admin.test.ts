@@ -22,9 +22,14 @@ describe('planConsoleAdmin', () => {
     });
   });
 
-  it('skips (with a warning) when no password is given', () => {
+  it('without a password makes no admin but still closes registration', () => {
     expect(planConsoleAdmin(fresh, { ...desired, hasPassword: false })).toEqual({
       action: 'skip-no-password',
+      lockRegistration: true,
+    });
+    expect(planConsoleAdmin({ ...fresh, signInMode: 'SignIn' }, { ...desired, hasPassword: false })).toEqual({
+      action: 'skip-no-password',
+      lockRegistration: false,
     });
   });
 

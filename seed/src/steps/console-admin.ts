@@ -5,6 +5,9 @@
  * organization `t-default` with organization role `admin`; then the admin sign-in experience
  * leaves `Register` mode so nobody else can claim the console. Only while tenant `admin` has no
  * active user. Written in one transaction through SQL: the seed's token is for tenant `default`.
+ * It runs before anything else the seed does, and on a fresh database it is the seed's first
+ * write; while the admin tenant is in `Register` mode the console-ready marker is withdrawn first,
+ * so Caddy never serves a console that is open to registration.
  */
 import { randomBytes } from 'node:crypto';
 
@@ -19,6 +22,7 @@ import {
   tenantOrganizationId,
 } from '../constant.js';
 import type { StepContext } from '../context.js';
+import { withdrawMarker } from '../console-ready-file.js';
 import { type Db, transaction } from '../db.js';
 import { StepError } from '../errors.js';
 import type { StepResult } from '../log.js';
@@ -34,7 +38,7 @@ export type ConsoleAdminPlan =
   | { action: 'create'; lockRegistration: boolean }
   | { action: 'lock-registration' }
   | { action: 'unchanged' }
-  | { action: 'skip-no-password' };
+  | { action: 'skip-no-password'; lockRegistration: boolean };
 
 /** Pure: what to do in tenant `admin`. */
 export const planConsoleAdmin = (
@@ -53,7 +57,8 @@ export const planConsoleAdmin = (
     return registering ? { action: 'lock-registration' } : { action: 'unchanged' };
   }
   if (!desired.hasPassword) {
-    return { action: 'skip-no-password' };
+    // No admin to make, but nobody else may make one either.
+    return { action: 'skip-no-password', lockRegistration: registering };
   }
   if (state.usernameTaken) {
     throw new StepError(
@@ -82,7 +87,7 @@ export const hashPassword = async (password: string) => {
   return argon2i({ password, salt: randomBytes(saltLength), ...parameters, outputType: 'encoded' });
 };
 
-const readState = async (db: Db, username: string): Promise<ConsoleAdminState> => {
+export const readConsoleAdminState = async (db: Db, username: string): Promise<ConsoleAdminState> => {
   const { rows } = await db.query<{ active: number; taken: boolean; mode: string | null }>(
     `select
        (select count(*)::int from users where tenant_id = $1 and is_suspended = false) as active,
@@ -145,11 +150,16 @@ const createAdmin = async (db: Db, username: string, passwordEncrypted: string) 
 };
 
 export const reconcileConsoleAdmin = async (context: StepContext): Promise<StepResult> => {
-  const { db, config, dryRun } = context;
+  const { db, config, dryRun, state: seedState } = context;
   const { username, password } = config.admin;
   const consoleUrl = `https://${config.adminDomain}/console`;
-  const state = await readState(db, username);
+  const state = await readConsoleAdminState(db, username);
   const plan = planConsoleAdmin(state, { username, hasPassword: Boolean(password) });
+  // What a dry run stands for: the console-ready step cannot read it from the database.
+  seedState.consoleClosed = plan.action !== 'skip-no-password';
+  if (state.signInMode === signInModes.register && config.consoleReadyFile && !dryRun) {
+    await withdrawMarker(config.consoleReadyFile);
+  }
 
   switch (plan.action) {
     case 'unchanged': {
@@ -162,10 +172,13 @@ export const reconcileConsoleAdmin = async (context: StepContext): Promise<StepR
       return { outcome: 'updated', detail: 'console has an admin: admin sign-in mode Register -> SignIn' };
     }
     case 'skip-no-password': {
+      if (plan.lockRegistration && !dryRun) {
+        await lockRegistration(db);
+      }
       return {
-        outcome: 'skipped',
-        detail: 'LOGTO_ADMIN_PASSWORD is empty and the console has no admin',
-        warning: `anyone who reaches ${consoleUrl} can register as its admin: set LOGTO_ADMIN_PASSWORD (\`make up\` generates one) and run \`make seed\``,
+        outcome: plan.lockRegistration ? 'updated' : 'skipped',
+        detail: `LOGTO_ADMIN_PASSWORD is empty and the console has no admin${plan.lockRegistration ? ': admin sign-in mode Register -> SignIn' : ''}`,
+        warning: `nobody can use ${consoleUrl} (no admin, registration closed): set LOGTO_ADMIN_PASSWORD (\`make up\` generates one) and run \`make seed\``,
       };
     }
     case 'create': {

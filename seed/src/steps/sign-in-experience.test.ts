@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 
 import type { SignInExperienceState } from '../types.js';
 
-import { planSignInExperience, policyFor } from './sign-in-experience.js';
+import { defaultSignInMethods } from '../config.js';
+
+import { describePolicy, planSignInExperience, policyFor } from './sign-in-experience.js';
+
+/** SIGN_IN_METHODS=wechat,password keeps Logto's seeded username + password policy. */
+const both = ['wechat', 'password'] as const;
 
 /** Logto's seeded default: username + password, no social targets. */
 const seeded: SignInExperienceState = {
@@ -22,23 +27,37 @@ const withWechat: SignInExperienceState = { ...seeded, socialSignInConnectorTarg
 describe('planSignInExperience', () => {
   it('adds wechat to the social targets, keeping the operator\'s', () => {
     expect(
-      planSignInExperience({ ...seeded, socialSignInConnectorTargets: ['github'] }, { wechat: true, methods: undefined })
+      planSignInExperience({ ...seeded, socialSignInConnectorTargets: ['github'] }, { wechat: true, methods: both })
     ).toEqual({ socialSignInConnectorTargets: ['github', 'wechat'], ...skip });
   });
 
-  it('leaves the policy alone when SIGN_IN_METHODS is unset', () => {
-    expect(planSignInExperience(withWechat, { wechat: true, methods: undefined })).toBeUndefined();
+  it('SIGN_IN_METHODS empty with WeChat: WeChat only, password sign-up closed on Logto\'s seeded policy', () => {
+    expect(planSignInExperience(withWechat, { wechat: true, methods: defaultSignInMethods(true) })).toEqual({
+      signUp: { identifiers: [], password: false, verify: false },
+      signIn: { methods: [] },
+    });
+  });
+
+  it('SIGN_IN_METHODS empty without WeChat: Logto\'s seeded username + password policy stays', () => {
+    expect(planSignInExperience(seeded, { wechat: false, methods: defaultSignInMethods(false) })).toBeUndefined();
+  });
+
+  it('brings an operator\'s console change back to the policy of SIGN_IN_METHODS', () => {
+    const social = policyFor(['wechat']);
+    expect(planSignInExperience({ ...withWechat, ...social }, { wechat: true, methods: ['password', 'wechat'] })).toEqual(
+      policyFor(['password'])
+    );
   });
 
   it('lets a new WeChat user skip the required username when the operator did not choose', () => {
-    // SIGN_IN_METHODS unset keeps Logto's sign-up policy (username): without this Logto would
-    // send a new WeChat user to /continue/username.
-    expect(planSignInExperience(seeded, { wechat: true, methods: undefined })).toEqual({
+    // A password policy asks for a username at sign-up: without this Logto would send a new
+    // WeChat user to /continue/username.
+    expect(planSignInExperience(seeded, { wechat: true, methods: both })).toEqual({
       socialSignInConnectorTargets: ['wechat'],
       ...skip,
     });
     expect(
-      planSignInExperience({ ...withWechat, socialSignIn: {} }, { wechat: true, methods: undefined })
+      planSignInExperience({ ...withWechat, socialSignIn: {} }, { wechat: true, methods: both })
     ).toEqual(skip);
   });
 
@@ -47,14 +66,14 @@ describe('planSignInExperience', () => {
       ...withWechat,
       socialSignIn: { automaticAccountLinking: true, futureKey: 'kept' },
     };
-    expect(planSignInExperience(current, { wechat: true, methods: undefined })).toEqual({
+    expect(planSignInExperience(current, { wechat: true, methods: both })).toEqual({
       socialSignIn: { automaticAccountLinking: true, futureKey: 'kept', skipRequiredIdentifiers: true },
     });
   });
 
   it('reads a missing socialSignIn (older Logto) as unset', () => {
     const { socialSignIn: _, ...older } = withWechat;
-    expect(planSignInExperience(older, { wechat: true, methods: undefined })).toEqual(skip);
+    expect(planSignInExperience(older, { wechat: true, methods: both })).toEqual(skip);
   });
 
   it('never overwrites the operator\'s explicit choice', () => {
@@ -63,7 +82,7 @@ describe('planSignInExperience', () => {
         ...withWechat,
         socialSignIn: { skipRequiredIdentifiers: value, automaticAccountLinking: false },
       };
-      expect(planSignInExperience(current, { wechat: true, methods: undefined })).toBeUndefined();
+      expect(planSignInExperience(current, { wechat: true, methods: both })).toBeUndefined();
       expect(planSignInExperience(current, { wechat: true, methods: ['wechat'] })).toEqual({
         signUp: { identifiers: [], password: false, verify: false },
         signIn: { methods: [] },
@@ -72,13 +91,13 @@ describe('planSignInExperience', () => {
   });
 
   it('does not touch socialSignIn without WeChat', () => {
-    expect(planSignInExperience(seeded, { wechat: false, methods: undefined })).toBeUndefined();
+    expect(planSignInExperience(seeded, { wechat: false, methods: ['password'] })).toBeUndefined();
     expect(planSignInExperience(seeded, { wechat: false, methods: ['password'] })).toBeUndefined();
   });
 
   it('never removes wechat when WeChat is not configured', () => {
     expect(
-      planSignInExperience({ ...seeded, socialSignInConnectorTargets: ['wechat'] }, { wechat: false, methods: undefined })
+      planSignInExperience({ ...seeded, socialSignInConnectorTargets: ['wechat'] }, { wechat: false, methods: ['password'] })
     ).toBeUndefined();
   });
 
@@ -116,5 +135,32 @@ describe('planSignInExperience', () => {
       signUp: { ...seeded.signUp, secondaryIdentifiers: [] },
     };
     expect(planSignInExperience(current, { wechat: false, methods: ['password'] })).toBeUndefined();
+  });
+});
+
+describe('describePolicy', () => {
+  it.each([
+    [
+      ['wechat'],
+      true,
+      'sign-in policy: WeChat only (a new WeChat user is registered at first sign-in); password sign-up closed (SIGN_IN_METHODS empty: the default with WeChat)',
+    ],
+    [
+      ['password'],
+      true,
+      'sign-in policy: username and password; password sign-up OPEN: anyone who reaches the sign-in page can create an account (SIGN_IN_METHODS empty: the default without WeChat)',
+    ],
+    [
+      ['wechat'],
+      false,
+      'sign-in policy: WeChat only (a new WeChat user is registered at first sign-in); password sign-up closed (SIGN_IN_METHODS=wechat)',
+    ],
+    [
+      ['password', 'wechat'],
+      false,
+      'sign-in policy: WeChat or username and password (a new WeChat user is registered at first sign-in); password sign-up OPEN: anyone who reaches the sign-in page can create an account (SIGN_IN_METHODS=password,wechat)',
+    ],
+  ] as const)('%j (default: %s) is one line', (methods, defaulted, line) => {
+    expect(describePolicy(methods, defaulted)).toBe(line);
   });
 });

@@ -2,8 +2,9 @@
  * Tenant `default`'s sign-in experience. Owned: `wechat` among the social sign-in targets (added,
  * never removing what an operator added); with WeChat, `socialSignIn.skipRequiredIdentifiers: true`
  * unless the operator set that field (so a new WeChat user is registered at once instead of being
- * asked for the username Logto's default sign-up policy requires); and, only when SIGN_IN_METHODS
- * is set, the sign-up and sign-in policy it names.
+ * asked for the username a password sign-up policy requires); and the sign-up and sign-in policy
+ * of SIGN_IN_METHODS or, when it is empty, of its default (config.ts, `defaultSignInMethods`).
+ * The policy is printed in one line, `sign-in policy: ...`.
  */
 import { isDeepStrictEqual } from 'node:util';
 
@@ -60,10 +61,24 @@ const normalizeSignUp = ({ secondaryIdentifiers, ...rest }: SignInExperienceStat
   secondaryIdentifiers: secondaryIdentifiers ?? [],
 });
 
+/** Pure: the one line that says who can sign in and who can sign up. */
+export const describePolicy = (methods: readonly SignInMethod[], defaulted: boolean) => {
+  const wechat = methods.includes('wechat');
+  const password = methods.includes('password');
+  const signIn = wechat && password ? 'WeChat or username and password' : wechat ? 'WeChat only' : 'username and password';
+  const signUp = password
+    ? 'password sign-up OPEN: anyone who reaches the sign-in page can create an account'
+    : 'password sign-up closed';
+  const source = defaulted
+    ? `SIGN_IN_METHODS empty: the default ${wechat ? 'with' : 'without'} WeChat`
+    : `SIGN_IN_METHODS=${methods.join(',')}`;
+  return `sign-in policy: ${signIn}${wechat ? ' (a new WeChat user is registered at first sign-in)' : ''}; ${signUp} (${source})`;
+};
+
 /** Pure: the PATCH body that brings `current` to what the seed owns, or undefined if none. */
 export const planSignInExperience = (
   current: SignInExperienceState,
-  desired: { wechat: boolean; methods: readonly SignInMethod[] | undefined }
+  desired: { wechat: boolean; methods: readonly SignInMethod[] }
 ): SignInExperiencePatch | undefined => {
   const patch: SignInExperiencePatch = {};
   if (desired.wechat && !current.socialSignInConnectorTargets.includes(wechatTarget)) {
@@ -75,14 +90,12 @@ export const planSignInExperience = (
   if (desired.wechat && current.socialSignIn?.skipRequiredIdentifiers === undefined) {
     patch.socialSignIn = { ...current.socialSignIn, skipRequiredIdentifiers: true };
   }
-  if (desired.methods) {
-    const policy = policyFor(desired.methods);
-    if (!isDeepStrictEqual(normalizeSignUp(current.signUp), normalizeSignUp(policy.signUp))) {
-      patch.signUp = policy.signUp;
-    }
-    if (!isDeepStrictEqual(current.signIn, policy.signIn)) {
-      patch.signIn = policy.signIn;
-    }
+  const policy = policyFor(desired.methods);
+  if (!isDeepStrictEqual(normalizeSignUp(current.signUp), normalizeSignUp(policy.signUp))) {
+    patch.signUp = policy.signUp;
+  }
+  if (!isDeepStrictEqual(current.signIn, policy.signIn)) {
+    patch.signIn = policy.signIn;
   }
   return Object.keys(patch).length > 0 ? patch : undefined;
 };
@@ -95,19 +108,11 @@ const fieldNames: Record<keyof SignInExperiencePatch, string> = {
 };
 
 export const reconcileSignInExperience = async (context: StepContext): Promise<StepResult> => {
-  const { api, config, dryRun, state } = context;
+  const { api, config, dryRun, log, state } = context;
   const wechat = Boolean(state.wechatConnector);
   const methods = config.signInMethods;
-  const owned = [
-    ...(wechat ? [`${wechatTarget} in social sign-in`] : []),
-    ...(methods ? [`SIGN_IN_METHODS=${methods.join(',')}`] : []),
-  ];
-  if (owned.length === 0) {
-    return {
-      outcome: 'skipped',
-      detail: 'no WeChat connector and SIGN_IN_METHODS unset: sign-in experience left as it is',
-    };
-  }
+  log.info(describePolicy(methods, config.signInMethodsDefaulted));
+  const owned = [...(wechat ? [`${wechatTarget} in social sign-in`] : []), `sign-up/sign-in policy ${methods.join(',')}`];
 
   const current = await api.request('sign-in-exp', 'GET', '/api/sign-in-exp', {
     guard: signInExperienceGuard,
