@@ -6,7 +6,8 @@
 # - ENV_FILE missing: it is created from .env.example, then filled.
 # - A secret that has a value is never changed. A secret that is absent is appended.
 # - When ENV_FILE is rewritten, the previous version is kept as ENV_FILE.<UTC time>.bak.
-# - Secret values are never printed. Files are created owner-only (umask 077).
+# - Secret values are never printed nor passed as a command's argument (`ps` shows those to every
+#   user). Files are created owner-only (umask 077).
 # Randomness: /dev/urandom through tr, letters and digits only (safe in URLs, YAML and .env).
 set -eu
 umask 077
@@ -45,8 +46,10 @@ for spec in $SECRETS; do
 			continue
 		fi
 		secret=$(random_alnum "$length")
-		# Replace every empty assignment of NAME (the last one is what Compose reads).
-		awk -v name="$name" -v secret="$secret" '
+		# Replace every empty assignment of NAME (the last one is what Compose reads). The secret goes
+		# through awk's environment, never its arguments: any user can read those in `ps` while it runs.
+		NAME=$name SECRET=$secret awk '
+			BEGIN { name = ENVIRON["NAME"]; secret = ENVIRON["SECRET"] }
 			{
 				line = $0; sub(/^[ \t]+/, "", line); sub(/^export[ \t]+/, "", line)
 				if (line ~ ("^" name "[ \t]*=[ \t]*(\"\"|\047\047)?[ \t]*$")) { print name "=" secret; next }

@@ -128,17 +128,82 @@ if [ -n "$email" ]; then
 fi
 
 # ---- console allowlist -------------------------------------------------------------------------
+# Caddy's remote_ip matcher parses each range with Go's netip (ParsePrefix with a "/", else ParseAddr)
+# and refuses to start on a bad one, after `make up` has begun. The same rules here, taken from the
+# strictest Caddy we run: no leading zeros, no sign in a prefix length, no IPv6 zone (newer Go refuses
+# zones in prefixes; a client address has none). `private_ranges` is Caddy's own shorthand.
+# allow_problems VALUE: one line "<range><TAB><problem>. Fix: <fix>" per bad range (awk splits VALUE:
+# no shell globbing).
+allow_problems() {
+	ALLOW=$1 awk '
+		function dec(s, max) { return s ~ /^(0|[1-9][0-9]*)$/ && length(s) <= 3 && s + 0 <= max }
+		function v4(s,   p, n, i) {
+			n = split(s, p, ".")
+			if (n != 4) return 0
+			for (i = 1; i <= 4; i++) if (!dec(p[i], 255)) return 0
+			return 1
+		}
+		# The number of 16-bit groups of a colon-separated list (an IPv4 tail counts 2), -1 if invalid.
+		function groups(s, v4tail,   p, n, i) {
+			if (s == "") return 0
+			n = split(s, p, ":")
+			for (i = 1; i < n; i++) if (p[i] !~ /^[0-9A-Fa-f]+$/ || length(p[i]) > 4) return -1
+			if (v4tail && index(p[n], ".")) return v4(p[n]) ? n + 1 : -1
+			return (p[n] ~ /^[0-9A-Fa-f]+$/ && length(p[n]) <= 4) ? n : -1
+		}
+		function v6(s,   at, h, t) {
+			if (!index(s, ":")) return 0
+			at = index(s, "::")
+			if (!at) return groups(s, 1) == 8
+			if (index(substr(s, at + 2), "::")) return 0
+			h = groups(substr(s, 1, at - 1), 0)
+			t = groups(substr(s, at + 2), 1)
+			return h >= 0 && t >= 0 && h + t <= 7 # "::" stands for at least one group of zeros
+		}
+		function problem(r,   i, slash, addr, bits, max) {
+			if (r == "private_ranges") return ""
+			if (r == "forwarded") return "it makes Caddy trust X-Forwarded-For, which any client can set. Fix: remove it (Caddy is the edge: it sees the real address)"
+			if (index(r, "%")) return "an IPv6 zone (%...) is not matched by Caddy. Fix: the address without it"
+			for (i = length(r); i > 0 && !slash; i--) if (substr(r, i, 1) == "/") slash = i
+			addr = slash ? substr(r, 1, slash - 1) : r
+			bits = slash ? substr(r, slash + 1) : ""
+			if (v4(addr)) max = 32
+			else if (v6(addr)) max = 128
+			else return "not an IP address or CIDR range. Fix: e.g. ADMIN_ALLOW_FROM=203.0.113.7/32 2001:db8::/48"
+			if (slash && !dec(bits, max)) return "the prefix length must be a number from 0 to " max ". Fix: e.g. " addr "/" max
+			return ""
+		}
+		BEGIN {
+			n = split(ENVIRON["ALLOW"], ranges, /[ \t]+/)
+			for (i = 1; i <= n; i++) if (ranges[i] != "" && (p = problem(ranges[i])) != "") printf "%s\t%s\n", ranges[i], p
+		}
+	'
+}
 allow=$(get ADMIN_ALLOW_FROM)
 case $allow in
 *,*) error "ADMIN_ALLOW_FROM=$allow uses commas. Fix: separate the ranges with spaces, e.g. ADMIN_ALLOW_FROM=203.0.113.7/32 10.0.0.0/8." ;;
 *)
-	for range in $allow; do
-		if ! matches "$range" '([0-9]{1,3}\.){3}[0-9]{1,3}(/([0-9]|[12][0-9]|3[0-2]))?|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*(/[0-9]{1,3})?'; then
-			error "ADMIN_ALLOW_FROM has \"$range\", which is not an IP address or CIDR range. Fix: e.g. ADMIN_ALLOW_FROM=203.0.113.7/32, or empty for everyone."
-		fi
-	done
+	problems=$(allow_problems "$allow")
+	tab=$(printf '\t')
+	while IFS=$tab read -r range problem; do
+		[ -z "$range" ] || error "ADMIN_ALLOW_FROM has \"$range\": $problem."
+	done <<EOF
+$problems
+EOF
 	;;
 esac
+# The console on a public server is reachable from anywhere unless ADMIN_ALLOW_FROM narrows it.
+if [ "${tls:-internal}" = acme ]; then
+	everyone=$(printf '%s\n' "$allow" | tr -s ' \t' '\n\n' | grep -E '/0$' | head -n 1 || true)
+	if [ -z "$(printf '%s' "$allow" | tr -d ' \t')" ]; then
+		everyone="is empty (everyone)"
+	elif [ -n "$everyone" ]; then
+		everyone="has $everyone (everyone)"
+	fi
+	if [ -n "$everyone" ]; then
+		warn "TLS_MODE=acme and ADMIN_ALLOW_FROM $everyone: Logto's admin console https://${admin:-ADMIN_DOMAIN}/console is open to the whole internet. Fix: allow only the addresses you administer from, e.g. ADMIN_ALLOW_FROM=203.0.113.7/32 2001:db8::/48."
+	fi
+fi
 
 # ---- Logto --------------------------------------------------------------------------------------
 version=$(get LOGTO_VERSION)

@@ -74,6 +74,31 @@ describe("generate-secrets.sh (make secrets)", () => {
     expect(statSync(join(dir, backups[0]!)).mode & 0o777).toBe(0o600);
   });
 
+  // `ps` shows every process's arguments to every user: a secret must only travel through pipes,
+  // files and environments. Each external command the scripts run is a wrapper logging its argv.
+  it("never passes a secret as a command's argument (generate-secrets.sh filling and appending, validate.sh)", () => {
+    const bin = scratchDir("argv-bin-");
+    const argvLog = join(bin, "argv.log");
+    for (const cmd of ["awk", "chmod", "cp", "date", "dirname", "grep", "head", "mktemp", "mv", "od", "printenv", "rm", "sed", "sort", "tail", "tr"]) {
+      const real = run("sh", ["-c", `command -v ${cmd}`]).stdout.trim();
+      expect(real, cmd).toMatch(/^\//);
+      writeFileSync(join(bin, cmd), `#!/bin/sh\nprintf '%s\\n' "${cmd} $*" >>"${argvLog}"\nexec ${real} "$@"\n`);
+      chmodSync(join(bin, cmd), 0o755);
+    }
+    const path = `${bin}:${process.env.PATH}`;
+    const { dir, envFile } = scratchStack({ AUTH_SECRET: undefined }); // two to fill, one to append
+    expect(run(SH, [script("generate-secrets.sh")], { env: { STACK_DIR: dir, PATH: path } }).code).toBe(0);
+    expect(run(SH, [script("validate.sh"), envFile], { env: { STACK_DIR: dir, PATH: path } }).code).toBe(0);
+    const env = parseEnv(readFileSync(envFile, "utf8"));
+    const secrets = [env.POSTGRES_PASSWORD!, env.AUTH_SECRET!, env.LOGTO_ADMIN_PASSWORD!];
+    const argv = readFileSync(argvLog, "utf8");
+    expect(argv).toMatch(/^awk /m); // the wrappers did see the scripts' commands
+    for (const secret of secrets) {
+      expect(secret).toMatch(/^[A-Za-z0-9]{24,}$/);
+      expect(argv.split("\n").filter((l) => l.includes(secret))).toEqual([]);
+    }
+  });
+
   it("without .env and without .env.example it says what is missing", () => {
     const dir = scratchDir("empty-");
     const r = generate(dir);
@@ -135,6 +160,89 @@ describe("validate.sh (what `make up` checks before starting anything)", () => {
     expect(r.stderr).toMatch(/Nothing was started/);
   });
 
+  // Every range Caddy's remote_ip refuses is refused here first (Caddy would stop after `make up`
+  // began); each verdict is checked against Debian's caddy 2.6.2 running the stack's Caddyfile.
+  // [ADMIN_ALLOW_FROM, Caddy 2.6.2 starts, check-env accepts, why they differ]
+  const ranges: Array<[string, boolean, boolean, string?]> = [
+    ["203.0.113.7/32 2001:db8::/32", true, true],
+    ["1.2.3.4", true, true],
+    ["10.0.0.1/8", true, true],
+    ["0.0.0.0/0 ::/0", true, true],
+    ["::", true, true],
+    ["::1", true, true],
+    ["fe80::/10", true, true],
+    ["1:2:3:4:5:6:7:8", true, true],
+    ["::ffff:1.2.3.4", true, true],
+    ["::1.2.3.4/128", true, true],
+    ["1:2:3:4:5:6:1.2.3.4", true, true],
+    ["::FFFF:a", true, true],
+    ["private_ranges", true, true],
+    ["999.1.1.1/32", false, false],
+    ["fe80::1/129", false, false],
+    [":", false, false],
+    ["1.2.3.4/33", false, false],
+    ["1.2.3.4/-1", false, false],
+    ["1.2.3.4/", false, false],
+    ["/24", false, false],
+    ["01.2.3.4", false, false],
+    ["1.2.3.04", false, false],
+    ["0x1.2.3.4", false, false],
+    ["1.2.3", false, false],
+    ["1.2.3.4.5", false, false],
+    ["1.2.3.4/8/8", false, false],
+    ["1::2::3", false, false],
+    [":1::", false, false],
+    ["1:::2", false, false],
+    ["1.2.3.4::", false, false],
+    ["12345::", false, false],
+    ["1:2:3:4:5:6:7:8:9", false, false],
+    ["1:2:3:4:5:6:7::8", false, false],
+    ["1:2:3:4:5:6:7:1.2.3.4", false, false],
+    ["::1.2.3.256", false, false],
+    ["10.0.0.0/8 office", false, false],
+    ["*", false, false],
+    ["forwarded 203.0.113.7/32", true, false, "2.6's remote_ip then trusts X-Forwarded-For, which any client sets"],
+    ["1.2.3.4/08", true, false, "later Go releases (the image's Caddy) refuse leading zeros in a prefix length"],
+    ["1.2.3.4/+8", true, false, "later Go releases refuse a sign in a prefix length"],
+    ["fe80::1%eth0/64", true, false, "later Go releases refuse zones in prefixes"],
+    ["fe80::1%", true, false, "later Go releases refuse an empty zone"],
+    ["fe80::1%eth0", true, false, "a client address never has a zone: it would match nothing"],
+  ];
+  it.each(ranges)("ADMIN_ALLOW_FROM=%s: Caddy starts %s, check-env accepts %s", (value, caddyStarts, accepted, why) => {
+    const home = scratchDir("caddy-allow-");
+    const caddy = run("caddy", ["validate", "--config", join(REPO, "caddy/Caddyfile"), "--adapter", "caddyfile"], {
+      env: {
+        HOME: home,
+        XDG_DATA_HOME: join(home, "data"),
+        XDG_CONFIG_HOME: join(home, "config"),
+        LOGTO_DOMAIN: "auth.example.cn",
+        APP_DOMAIN: "www.example.cn",
+        ADMIN_DOMAIN: "console.example.cn",
+        TLS_MODE: "internal",
+        CADDY_ADMIN: "off",
+        ADMIN_ALLOW_FROM: value,
+      },
+    });
+    expect(caddy.code === 0, caddy.stderr.slice(-400)).toBe(caddyStarts);
+    const r = validate({ ADMIN_ALLOW_FROM: value });
+    expect(r.code === 0, r.stderr).toBe(accepted);
+    if (accepted === caddyStarts) expect(why).toBeUndefined();
+    if (!accepted) {
+      const line = r.stderr.split("\n").find((l) => l.startsWith("ERROR ADMIN_ALLOW_FROM has"));
+      expect(line, r.stderr).toMatch(/Fix: /);
+    }
+  });
+
+  it("warns when TLS_MODE=acme leaves the console open to the whole internet, naming ADMIN_ALLOW_FROM and an example", () => {
+    for (const allow of ["", "0.0.0.0/0 ::/0", "::/0", "203.0.113.7/32 0.0.0.0/0"]) {
+      const r = validate({ ...VPS_ENV, ADMIN_ALLOW_FROM: allow });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/^WARN +TLS_MODE=acme and ADMIN_ALLOW_FROM .*open to the whole internet\. Fix: .*e\.g\. ADMIN_ALLOW_FROM=203\.0\.113\.7\/32/m);
+    }
+    expect(validate({ ...VPS_ENV, ADMIN_ALLOW_FROM: "203.0.113.7/32 2001:db8::/48" }).stderr).toBe("");
+    expect(validate({ ADMIN_ALLOW_FROM: "" }).stderr).toBe(""); // internal TLS: a laptop or a test
+  });
+
   it("reports every problem at once", () => {
     const r = validate({ LOGTO_DOMAIN: "https://a.example.cn", TLS_MODE: "x", AUTH_SECRET: "" });
     expect(r.stderr.split("\n").filter((l) => l.startsWith("ERROR"))).toHaveLength(3);
@@ -163,7 +271,9 @@ describe("validate.sh (what `make up` checks before starting anything)", () => {
 
 describe("up.sh (make up)", () => {
   // A stand-in `docker` that records its arguments: proves what `make up` starts, and when it does not.
-  function fakeDocker(opts: { composeVersion?: boolean; upFails?: boolean } = {}) {
+  // `compose config` answers the project model (with the emulator's service when `sandbox`); `ps`
+  // lists a running emulator container of project wechat-logto-stack when `emulatorRunning`.
+  function fakeDocker(opts: { composeVersion?: boolean; upFails?: boolean; sandbox?: boolean; emulatorRunning?: boolean } = {}) {
     const bin = scratchDir("bin-");
     const calls = join(bin, "calls.log");
     writeFileSync(
@@ -173,6 +283,8 @@ echo "$*" >> "${calls}"
 case "$*" in
 "compose version") ${opts.composeVersion === false ? 'echo "docker: unknown command: docker compose" >&2; exit 1' : 'echo "Docker Compose version v2.26.1"'} ;;
 "compose up"*) ${opts.upFails ? "exit 1" : "exit 0"} ;;
+"compose config") printf 'name: wechat-logto-stack\nservices:\n  app:\n    image: app\n${opts.sandbox ? "  wechat-emulator:\\n    image: emulator\\n" : ""}volumes:\n  wechat-emulator-ca: {}\n' ;;
+"ps -q --filter label=com.docker.compose.project=wechat-logto-stack --filter label=com.docker.compose.service=wechat-emulator") ${opts.emulatorRunning ? "echo 0123456789ab" : ":"} ;;
 esac
 `,
     );
@@ -189,7 +301,7 @@ esac
     const r = up(dir, docker);
     expect(r.code, r.stderr).toBe(0);
     expect(parseEnv(readFileSync(envFile, "utf8")).AUTH_SECRET).toMatch(/^[A-Za-z0-9]{48}$/);
-    expect(docker.calls()).toEqual(["compose version", "compose up -d --build --wait"]);
+    expect(docker.calls()).toEqual(["compose version", "compose up -d --build --wait --remove-orphans"]);
     expect(r.stdout).toContain("https://app.localhost");
     expect(r.stdout).toContain("https://auth.localhost/oidc");
     expect(r.stdout).toContain("https://admin.localhost/console");
@@ -213,7 +325,7 @@ esac
     const r = up(dir, docker);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/POSTGRES_PASSWORD is empty.*make secrets/);
-    expect(docker.calls()).not.toContain("compose up -d --build --wait");
+    expect(docker.calls()).not.toContain("compose up -d --build --wait --remove-orphans");
   });
 
   it("without Compose v2 it says what to install and starts nothing", () => {
@@ -232,6 +344,44 @@ esac
     expect(r.stderr).toContain("docker compose logs --tail=100 seed");
   });
 
+  const realWechat = { ...FILLED_SECRETS, WECHAT_APP_ID: "wx1234567890abcdef", WECHAT_APP_SECRET: "real-looking-secret" };
+  const upCall = "compose up -d --build --wait --remove-orphans";
+
+  it("refuses real WeChat credentials while the sandbox's emulator still runs in the project: exit 3 naming `make down`, nothing started", () => {
+    const { dir } = scratchStack(realWechat);
+    const docker = fakeDocker({ emulatorRunning: true });
+    const r = up(dir, docker);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/WeChat emulator of `make up-sandbox` is still running in project wechat-logto-stack/);
+    expect(r.stderr).toMatch(/Fix: `make down` .*then `make up`/);
+    expect(r.stderr + r.stdout).not.toContain("real-looking-secret");
+    expect(docker.calls()).not.toContain(upCall);
+  });
+
+  it("starts with real WeChat credentials once no emulator runs", () => {
+    const { dir } = scratchStack(realWechat);
+    const docker = fakeDocker();
+    const r = up(dir, docker);
+    expect(r.code, r.stderr).toBe(0);
+    expect(docker.calls()).toContain(upCall);
+  });
+
+  it("in the sandbox itself (the compose files name the emulator), its running emulator is no obstacle", () => {
+    const { dir } = scratchStack(realWechat);
+    const docker = fakeDocker({ sandbox: true, emulatorRunning: true });
+    const r = up(dir, docker);
+    expect(r.code, r.stderr).toBe(0);
+    expect(docker.calls()).toContain(upCall);
+  });
+
+  it("without WeChat credentials, `make up` after the sandbox starts and removes the emulator as an orphan", () => {
+    const { dir } = scratchStack(FILLED_SECRETS);
+    const docker = fakeDocker({ emulatorRunning: true });
+    const r = up(dir, docker);
+    expect(r.code, r.stderr).toBe(0);
+    expect(docker.calls()).toEqual(["compose version", upCall]);
+  });
+
   it("on a VPS it reminds the WeChat callback domain and does not talk about Caddy's local root", () => {
     const { dir } = scratchStack(VPS_ENV);
     const r = up(dir, fakeDocker());
@@ -248,6 +398,18 @@ describe("Makefile", () => {
     for (const t of ["up", "down", "logs", "ps", "seed", "test", "secrets", "check-env"]) {
       expect(r.stdout).toMatch(new RegExp(`^  ${t} +\\S`, "m"));
     }
+  });
+
+  it("`make down` stops the whole project whatever overlay started it (orphans too), and `make up-sandbox` needs no own down", () => {
+    const docker = scratchDir("bin-");
+    writeFileSync(join(docker, "compose"), `#!/bin/sh\necho "$*" > "${docker}/calls.log"\n`);
+    chmodSync(join(docker, "compose"), 0o755);
+    const r = run("make", ["--no-print-directory", "down", `COMPOSE=${join(docker, "compose")}`]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(join(docker, "calls.log"), "utf8").trim()).toBe("down --remove-orphans");
+    const help = run("make", ["--no-print-directory"]).stdout;
+    expect(help).toMatch(/^  up-sandbox +.*leave it with `make down`/m);
+    expect(help).not.toMatch(/down-sandbox/);
   });
 
   it("every target's recipe is one line", () => {
