@@ -27,9 +27,11 @@ describe('parseConfig', () => {
       adminDomain: 'admin.localhost',
       appUrl: 'https://app.localhost',
       wechat: undefined,
-      signInMethods: undefined,
+      signInMethods: ['password'],
+      signInMethodsDefaulted: true,
       admin: { username: 'admin', password: undefined },
       credentialsFile: '/run/app-credentials/logto-client.json',
+      consoleReadyFile: undefined,
       operatorCredentials: false,
       timeoutMs: 120_000,
     });
@@ -50,7 +52,8 @@ describe('parseConfig', () => {
     });
     expect(config.wechat).toBeUndefined();
     expect(config.operatorCredentials).toBe(false);
-    expect(config.signInMethods).toBeUndefined();
+    expect(config.signInMethods).toEqual(['password']);
+    expect(config.signInMethodsDefaulted).toBe(true);
     expect(config.admin.password).toBeUndefined();
     expect(config.timeoutMs).toBe(120_000);
   });
@@ -69,6 +72,7 @@ describe('parseConfig', () => {
       LOGTO_ADMIN_USERNAME: 'root_1',
       LOGTO_ADMIN_PASSWORD: 'correct horse battery',
       APP_CREDENTIALS_FILE: '/tmp/creds/logto.json',
+      CONSOLE_READY_FILE: '/run/stack-state/console-ready',
       SEED_TIMEOUT_SECONDS: '5',
       AUTH_LOGTO_ID: 'id',
       AUTH_LOGTO_SECRET: 'secret',
@@ -81,9 +85,23 @@ describe('parseConfig', () => {
       scope: 'snsapi_login',
     });
     expect(config.signInMethods).toEqual(['wechat', 'password']);
+    expect(config.signInMethodsDefaulted).toBe(false);
+    expect(config.consoleReadyFile).toBe('/run/stack-state/console-ready');
     expect(config.admin).toEqual({ username: 'root_1', password: 'correct horse battery' });
     expect(config.timeoutMs).toBe(5000);
     expect(config.operatorCredentials).toBe(true);
+  });
+
+  it('SIGN_IN_METHODS empty: WeChat only when WeChat is configured, else username + password', () => {
+    const wechat = { WECHAT_APP_ID: 'wx1234567890abcdef', WECHAT_APP_SECRET: 'secret' };
+    expect(parseConfig({ ...base, ...wechat, SIGN_IN_METHODS: '' })).toMatchObject({
+      signInMethods: ['wechat'],
+      signInMethodsDefaulted: true,
+    });
+    expect(parseConfig({ ...base, SIGN_IN_METHODS: ' ' })).toMatchObject({
+      signInMethods: ['password'],
+      signInMethodsDefaulted: true,
+    });
   });
 
   it('defaults APP_URL to https://APP_DOMAIN', () => {

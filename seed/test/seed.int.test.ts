@@ -5,6 +5,8 @@
  * project's stand-in. State is checked in Logto's own tables.
  */
 import { readFile, rm, stat } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
 import pg from 'pg';
@@ -29,6 +31,7 @@ let logto: Logto;
 let dbUrl: string;
 let directory: string;
 let credentialsFile: string;
+let consoleReadyFile: string;
 
 const env = (overrides: Record<string, string> = {}): Record<string, string> => ({
   LOGTO_INTERNAL_URL: logto.internalUrl,
@@ -44,6 +47,7 @@ const env = (overrides: Record<string, string> = {}): Record<string, string> => 
   LOGTO_ADMIN_USERNAME: 'admin',
   LOGTO_ADMIN_PASSWORD: adminPassword,
   APP_CREDENTIALS_FILE: credentialsFile,
+  CONSOLE_READY_FILE: consoleReadyFile,
   SEED_TIMEOUT_SECONDS: '30',
   ...overrides,
 });
@@ -57,6 +61,9 @@ const query = async <Row extends pg.QueryResultRow>(sql: string, parameters: unk
     await client.end();
   }
 };
+
+/** Whether Caddy would serve the console (caddy/snippets/console-guard). */
+const markerPresent = async () => stat(consoleReadyFile).then((info) => info.isFile(), () => false);
 
 /** Everything the seed may create, as plain data, to compare before and after. */
 const snapshot = async () => ({
@@ -74,6 +81,7 @@ const snapshot = async () => ({
   ),
   adminUsers: await query(`select id, username from users where tenant_id = 'admin' order by id`),
   file: await readFile(credentialsFile, 'utf8').catch(() => undefined),
+  consoleReady: await markerPresent(),
 });
 
 const managedApps = async () =>
@@ -161,6 +169,7 @@ const consoleExperience = async (username: string, password: string) => {
 beforeAll(async () => {
   directory = makeTempDir('seed-int');
   credentialsFile = join(directory, 'app-credentials', 'logto-client.json');
+  consoleReadyFile = join(directory, 'stack-state', 'console-ready');
   if (process.env.LOGTO_ENDPOINT && process.env.LOGTO_DB_URL) {
     dbUrl = process.env.LOGTO_DB_URL;
   } else {
@@ -217,22 +226,31 @@ describe('seed against a Logto', () => {
       connector: 'would create',
       app: 'would create',
       'console-admin': 'would create',
+      'console-ready': 'would create',
       credentials: 'would create',
     });
     expect(await snapshot()).toEqual(before);
+    expect(before.consoleReady).toBe(false);
     expect(await query(`select 1 from applications where id = 'wls-seed'`)).toEqual([]);
   }, 60_000);
 
   it('creates everything on a fresh database', async () => {
     const result = await seedOk();
     expect(outcomes(result.stdout)).toEqual({
+      'console-admin': 'created',
+      'console-ready': 'created',
       bootstrap: 'created',
       connector: 'created',
       app: 'created',
       'sign-in-exp': 'updated',
-      'console-admin': 'created',
       credentials: 'created',
     });
+    // The console is closed before the seed does anything else, then Caddy may serve it.
+    expect(Object.keys(outcomes(result.stdout)).slice(0, 3)).toEqual(['console-admin', 'console-ready', 'bootstrap']);
+    expect(await markerPresent()).toBe(true);
+    expect(result.stdout.match(/^seed: sign-in policy: .*$/gm)).toEqual([
+      'seed: sign-in policy: WeChat only (a new WeChat user is registered at first sign-in); password sign-up closed (SIGN_IN_METHODS=wechat)',
+    ]);
 
     const [app, ...others] = await managedApps();
     expect(others).toEqual([]);
@@ -317,7 +335,7 @@ describe('seed against a Logto', () => {
   it('changes nothing on a second run', async () => {
     const before = await snapshot();
     const result = await seedOk();
-    expect(Object.values(outcomes(result.stdout))).toEqual(Array.from({ length: 6 }, () => 'unchanged'));
+    expect(Object.values(outcomes(result.stdout))).toEqual(Array.from({ length: 7 }, () => 'unchanged'));
     expect(await snapshot()).toEqual(before);
   }, 60_000);
 
@@ -340,6 +358,7 @@ describe('seed against a Logto', () => {
       app: 'updated',
       'sign-in-exp': 'unchanged',
       'console-admin': 'unchanged',
+      'console-ready': 'unchanged',
       credentials: 'unchanged',
     });
     expect(result.stdout).toMatch(/connector\s+updated\s+.*appSecret/);
@@ -363,7 +382,7 @@ describe('seed against a Logto', () => {
     expect(after.file).toEqual(before.file);
   }, 60_000);
 
-  it('with SIGN_IN_METHODS empty, lets new WeChat users skip Logto\'s username step unless the operator chose', async () => {
+  it('with SIGN_IN_METHODS=wechat,password, lets new WeChat users skip Logto\'s username step unless the operator chose', async () => {
     const defaultSignInExperience = async () =>
       (
         await query<{ sign_up: unknown; sign_in: unknown; social_sign_in: unknown }>(
@@ -386,8 +405,8 @@ describe('seed against a Logto', () => {
       [JSON.stringify(logtoDefault.signUp), JSON.stringify(logtoDefault.signIn)]
     );
 
-    // Fresh: the field is absent, so the seed sets it and leaves the policy alone.
-    const first = await seedOk({ SIGN_IN_METHODS: '' });
+    // Fresh: the field is absent, so the seed sets it; the policy is already this one.
+    const first = await seedOk({ SIGN_IN_METHODS: 'wechat,password' });
     expect(outcomes(first.stdout)['sign-in-exp']).toBe('updated');
     expect(first.stdout).toMatch(/sign-in-exp\s+updated\s+social sign-up skips required identifiers/);
     expect(await defaultSignInExperience()).toEqual({
@@ -398,13 +417,13 @@ describe('seed against a Logto', () => {
 
     // Second run: nothing to do.
     const before = await snapshot();
-    const second = await seedOk({ SIGN_IN_METHODS: '' });
+    const second = await seedOk({ SIGN_IN_METHODS: 'wechat,password' });
     expect(outcomes(second.stdout)['sign-in-exp']).toBe('unchanged');
     expect(await snapshot()).toEqual(before);
 
     // The operator turned it off (console: "Skip required identifiers" unchecked): it stays off.
     await setSocialSignIn({ skipRequiredIdentifiers: false, automaticAccountLinking: true });
-    const third = await seedOk({ SIGN_IN_METHODS: '' });
+    const third = await seedOk({ SIGN_IN_METHODS: 'wechat,password' });
     expect(outcomes(third.stdout)['sign-in-exp']).toBe('unchanged');
     expect((await defaultSignInExperience())?.social_sign_in).toEqual({
       skipRequiredIdentifiers: false,
@@ -413,12 +432,81 @@ describe('seed against a Logto', () => {
 
     // Another key of the operator's is kept when the seed adds the field.
     await setSocialSignIn({ automaticAccountLinking: true });
-    const fourth = await seedOk({ SIGN_IN_METHODS: '' });
+    const fourth = await seedOk({ SIGN_IN_METHODS: 'wechat,password' });
     expect(outcomes(fourth.stdout)['sign-in-exp']).toBe('updated');
     expect((await defaultSignInExperience())?.social_sign_in).toEqual({
       automaticAccountLinking: true,
       skipRequiredIdentifiers: true,
     });
+  }, 120_000);
+
+  it('with SIGN_IN_METHODS empty: WeChat only when WeChat is configured, else password with sign-up open', async () => {
+    const policy = async () =>
+      (await query<{ sign_up: unknown; sign_in: unknown }>(
+        `select sign_up, sign_in from sign_in_experiences where tenant_id = 'default'`
+      ))[0];
+    // Logto's seeded policy (username + password) as an operator may have left it.
+    await seedOk({ SIGN_IN_METHODS: 'password' });
+    const withWechat = await seedOk({ SIGN_IN_METHODS: '' });
+    expect(withWechat.stdout).toMatch(/sign-in-exp\s+updated\s+sign-up policy and sign-in policy/);
+    expect(withWechat.stdout.match(/^seed: sign-in policy: .*$/gm)).toEqual([
+      'seed: sign-in policy: WeChat only (a new WeChat user is registered at first sign-in); password sign-up closed (SIGN_IN_METHODS empty: the default with WeChat)',
+    ]);
+    expect(await policy()).toEqual({
+      sign_up: { identifiers: [], password: false, verify: false },
+      sign_in: { methods: [] },
+    });
+
+    const laptop = await seedOk({ SIGN_IN_METHODS: '', WECHAT_APP_ID: '', WECHAT_APP_SECRET: '' });
+    expect(laptop.stdout.match(/^seed: sign-in policy: .*$/gm)).toEqual([
+      'seed: sign-in policy: username and password; password sign-up OPEN: anyone who reaches the sign-in page can create an account (SIGN_IN_METHODS empty: the default without WeChat)',
+    ]);
+    expect(await policy()).toMatchObject({ sign_up: { identifiers: ['username'], password: true } });
+    await seedOk();
+  }, 120_000);
+
+  it('in Register mode, takes the console marker away first and closes registration even without a password', async () => {
+    // A database reset next to a marker that survived: no admin, registration open.
+    await query(`delete from users where tenant_id = 'admin'`);
+    await query(`update sign_in_experiences set sign_in_mode = 'Register' where tenant_id = 'admin'`);
+    expect(await markerPresent()).toBe(true);
+
+    const noPassword = await seedOk({ LOGTO_ADMIN_PASSWORD: '' });
+    expect(outcomes(noPassword.stdout)).toMatchObject({ 'console-admin': 'updated', 'console-ready': 'skipped' });
+    expect(noPassword.stdout).toMatch(/console-ready\s+skipped\s+the console has no active admin: Caddy answers 503/);
+    expect(await markerPresent()).toBe(false);
+    expect(await query(`select sign_in_mode::text as mode from sign_in_experiences where tenant_id = 'admin'`)).toEqual([
+      { mode: 'SignIn' },
+    ]);
+    expect(await query(`select id from users where tenant_id = 'admin'`)).toEqual([]);
+
+    const withPassword = await seedOk();
+    expect(outcomes(withPassword.stdout)).toMatchObject({ 'console-admin': 'created', 'console-ready': 'created' });
+    expect(await markerPresent()).toBe(true);
+  }, 120_000);
+
+  it('a seed whose Management API access then fails has still closed the console first', async () => {
+    await query(`delete from users where tenant_id = 'admin'`);
+    await query(`update sign_in_experiences set sign_in_mode = 'Register' where tenant_id = 'admin'`);
+    // A "Logto" that is healthy and refuses everything else: the seed fails at its bootstrap.
+    const broken = createServer((request, response) => {
+      response.writeHead(request.url === '/api/status' ? 204 : 500).end();
+    });
+    await new Promise<void>((resolve) => broken.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = broken.address() as AddressInfo;
+      const result = await runSeed(env({ LOGTO_INTERNAL_URL: `http://127.0.0.1:${port}` }));
+      expect(result.code, result.stdout).toBe(1);
+      expect(outcomes(result.stdout)).toEqual({ 'console-admin': 'created', 'console-ready': 'created' });
+    } finally {
+      await new Promise((resolve) => broken.close(resolve));
+    }
+    expect(await query(`select username from users where tenant_id = 'admin'`)).toEqual([{ username: 'admin' }]);
+    expect(await query(`select sign_in_mode::text as mode from sign_in_experiences where tenant_id = 'admin'`)).toEqual([
+      { mode: 'SignIn' },
+    ]);
+    expect(await markerPresent()).toBe(true);
+    await seedOk();
   }, 120_000);
 
   it('makes one set of objects when two seeds start at once', async () => {
