@@ -41,10 +41,12 @@ describe('isRetriable', () => {
     expect(isRetriable(true, { status: 404 })).toBe(false);
   });
 
-  it('retries a create only when it surely never reached Logto', () => {
-    expect(isRetriable(false, { status: 500 })).toBe(false);
-    expect(isRetriable(false, { status: 503 })).toBe(true);
+  it('retries a create only when it surely never reached Logto (connection refused)', () => {
+    for (const status of [500, 502, 503, 504]) {
+      expect(isRetriable(false, { status })).toBe(false);
+    }
     expect(isRetriable(false, { networkCode: 'ECONNRESET' })).toBe(false);
+    expect(isRetriable(false, { networkCode: 'ETIMEDOUT' })).toBe(false);
     expect(isRetriable(false, { networkCode: 'ECONNREFUSED' })).toBe(true);
   });
 });
@@ -91,6 +93,33 @@ describe('LogtoClient', () => {
     });
     const { api } = client(Array.from({ length: 5 }, () => refused));
     await expect(api.authenticate('bootstrap', 'id', 'secret')).rejects.toThrow(UnreachableError);
+  });
+
+  // A gateway's 502/503/504 can come after Logto made the object: a second POST would make a second one.
+  it.each([502, 503, 504])('does not repeat a create answered %i: one POST, then the error', async (status) => {
+    const { api, calls } = client([token(), json(status, {}), json(201, { id: 'second' })]);
+    await api.authenticate('bootstrap', 'id', 'secret');
+    const error = await api
+      .request('app', 'POST', '/api/applications', { body: { name: 'app' }, guard: z.unknown() })
+      .catch((error: unknown) => error);
+    expect(error).toBeInstanceOf(ManagementApiError);
+    expect(String(error)).toContain(`[app] POST /api/applications -> ${status}`);
+    expect(calls.map(({ url, init }) => `${init.method} ${url}`)).toEqual([
+      'POST http://logto/oidc/token',
+      'POST http://logto/api/applications',
+    ]);
+  });
+
+  it('repeats a create whose connection was refused (it never reached Logto)', async () => {
+    const refused = Object.assign(new TypeError('fetch failed'), {
+      cause: Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }),
+    });
+    const { api, calls } = client([token(), refused, json(201, { id: 'only' })]);
+    await api.authenticate('bootstrap', 'id', 'secret');
+    await expect(
+      api.request('app', 'POST', '/api/applications', { body: {}, guard: z.object({ id: z.string() }) })
+    ).resolves.toEqual({ id: 'only' });
+    expect(calls).toHaveLength(3);
   });
 
   it('does not repeat a create whose connection dropped', async () => {

@@ -1,6 +1,7 @@
 /**
  * A small typed client for Logto's token endpoint and Management API: every response is parsed
- * with a zod guard, 5xx answers and dropped connections are retried with exponential backoff,
+ * with a zod guard, 5xx answers and dropped connections of idempotent requests are retried with
+ * exponential backoff (a create only when its connection was refused),
  * and a refusal becomes a `ManagementApiError` naming the step, the request and Logto's code.
  *
  * Why not `@logto/api`: it does take a self-hosted base URL, but its generated 1.42.0 types declare
@@ -63,15 +64,17 @@ const networkErrorCode = (error: unknown): string | undefined => {
 
 /**
  * Whether a failed attempt may be repeated. A POST that creates something is repeated only when
- * it surely never reached Logto (connection refused, or a proxy's 502/503/504), so a retry cannot
- * create a second object.
+ * it surely never reached Logto: the connection was refused. Any HTTP answer, even a 502/503/504,
+ * may come after Logto (or a proxy in front of it) has acted on the request, and a dropped
+ * connection may too: repeating the create could make a second application or connector. The
+ * seed fails instead; its steps read before they create, so running it again finishes the job.
  */
 export const isRetriable = (
   idempotent: boolean,
   failure: { status: number } | { networkCode: string | undefined }
 ): boolean => {
   if ('status' in failure) {
-    return failure.status >= 500 && (idempotent || [502, 503, 504].includes(failure.status));
+    return idempotent && failure.status >= 500;
   }
   const { networkCode } = failure;
   if (!networkCode || !retriableNetworkCodes.has(networkCode)) {
