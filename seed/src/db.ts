@@ -11,13 +11,34 @@ import { ConfigError, StepError, UnreachableError } from './errors.js';
 
 export type Db = pg.Client;
 
-/** Postgres error codes that mean "not there yet": retry until the deadline. */
-const transientCodes = new Set(['57P03', 'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT']);
+/**
+ * Connection failures that mean "not there yet", retried until the deadline: by code (Postgres'
+ * SQLSTATE or Node's errno; 3D000 = the database does not exist until Logto's first start seeds
+ * it), or by message for pg's own errors, which carry no code: a connection timeout and a server
+ * closing the connection while it starts. Any other failure is reported at once, as it is.
+ */
+const transientCodes = new Set(['57P03', '3D000', 'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT']);
+const transientMessages = new Set(['timeout expired', 'Connection terminated', 'Connection terminated unexpectedly']);
 
 const errorCode = (error: unknown) =>
   typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
     ? error.code
     : undefined;
+
+/** The error's own words and code; Node's AggregateError (every address refused) has no message. */
+export const describeError = (error: unknown): string => {
+  const code = errorCode(error);
+  const inner = error instanceof AggregateError && !error.message ? error.errors[0] : undefined;
+  const message = error instanceof Error ? (inner instanceof Error ? inner.message : error.message) : String(error);
+  return code && !message.includes(code) ? `${message} (${code})` : message || code || 'no reason given';
+};
+
+const isTransient = (error: unknown) => {
+  const code = errorCode(error);
+  return code === undefined
+    ? error instanceof Error && transientMessages.has(error.message)
+    : transientCodes.has(code);
+};
 
 /** Where the database is, without the password, for messages. */
 export const describeDbUrl = (dbUrl: string) => {
@@ -38,15 +59,22 @@ export const connectDb = async (dbUrl: string, deadline: number): Promise<Db> =>
     } catch (error: unknown) {
       await client.end().catch(() => undefined);
       const code = errorCode(error);
+      const where = `Postgres at ${describeDbUrl(dbUrl)}`;
       if (code === '28P01' || code === '28000') {
         throw new ConfigError([
-          `LOGTO_DB_URL was refused by Postgres at ${describeDbUrl(dbUrl)} (${code}: wrong user or password)`,
+          `LOGTO_DB_URL was refused by ${where} (${code}: wrong user or password)`,
         ]);
       }
-      const transient = code === undefined || transientCodes.has(code) || code === '3D000';
-      if (!transient || Date.now() + 500 > deadline) {
+      if (!isTransient(error)) {
+        throw new StepError(
+          'postgres',
+          `${where} refused the connection: ${describeError(error)}`,
+          'Check LOGTO_DB_URL (host, port, database, sslmode) against Logto\'s DB_URL, then run `make seed`.'
+        );
+      }
+      if (Date.now() + 500 > deadline) {
         throw new UnreachableError(
-          `Postgres at ${describeDbUrl(dbUrl)} did not accept a connection (${code ?? String(error)})${code === '3D000' ? ': the database does not exist yet (Logto seeds it on its first start)' : ''}`,
+          `${where} did not accept a connection before the deadline (last attempt: ${describeError(error)})${code === '3D000' ? ': the database does not exist yet (Logto seeds it on its first start)' : ''}`,
           'Check `docker compose ps postgres logto` and LOGTO_DB_URL, then run `make seed`.'
         );
       }

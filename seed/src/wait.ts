@@ -5,22 +5,28 @@
  */
 import net from 'node:net';
 
-import { describeDbUrl } from './db.js';
+import { describeDbUrl, describeError } from './db.js';
 import { UnreachableError } from './errors.js';
 
 const probeTimeoutMs = 2000;
 
 const logtoStatusUrl = (logtoUrl: string) => `${logtoUrl}/api/status`;
 
-const probeLogto = async (logtoUrl: string) => {
+/** Each probe answers undefined when the service is up, else why not (for the message). */
+type Probe = () => Promise<string | undefined>;
+
+const probeLogto = (logtoUrl: string): Probe => async () => {
   try {
     const response = await fetch(logtoStatusUrl(logtoUrl), {
       signal: AbortSignal.timeout(probeTimeoutMs),
     });
     await response.arrayBuffer();
-    return response.ok;
-  } catch {
-    return false;
+    return response.ok ? undefined : `HTTP ${response.status}`;
+  } catch (error: unknown) {
+    if (error instanceof Error && error.name === 'TimeoutError') {
+      return `no answer within ${probeTimeoutMs} ms`;
+    }
+    return describeError(error instanceof Error && error.cause ? error.cause : error);
   }
 };
 
@@ -34,23 +40,27 @@ export const tcpTarget = (dbUrl: string) => {
   return { host: host.replace(/^\[|\]$/g, ''), port: Number(url.port || '5432') };
 };
 
-const probeTcp = async (target: { host: string; port: number }) =>
-  new Promise<boolean>((resolve) => {
+const probeTcp = (target: { host: string; port: number }): Probe => async () =>
+  new Promise<string | undefined>((resolve) => {
     const socket = net.connect({ ...target, timeout: probeTimeoutMs });
-    const done = (ok: boolean) => {
+    const done = (reason: string | undefined) => {
       socket.destroy();
-      resolve(ok);
+      resolve(reason);
     };
     socket.once('connect', () => {
-      done(true);
+      done(undefined);
     });
-    socket.once('error', () => {
-      done(false);
+    socket.once('error', (error) => {
+      done(describeError(error));
     });
     socket.once('timeout', () => {
-      done(false);
+      done(`no answer within ${probeTimeoutMs} ms`);
     });
   });
+
+/** wait-on's form of a TCP target: an IPv6 address in brackets (`tcp:[::1]:5432`). */
+export const tcpResource = (target: { host: string; port: number }) =>
+  `tcp:${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
 
 const waitOnResource = async (resource: string, deadline: number) => {
   const { default: waitOn } = await import('wait-on');
@@ -65,44 +75,48 @@ const waitOnResource = async (resource: string, deadline: number) => {
   });
 };
 
+/**
+ * Waits with wait-on for what the first probe found down. A failure says, per service, wait-on's
+ * own reason (a timeout, or a resource it refused) and why the last direct probe failed.
+ */
 export const waitForServices = async (
   options: { logtoUrl: string; dbUrl: string; deadline: number; timeoutMs: number },
   onWait: (what: string) => void
 ): Promise<void> => {
   const { logtoUrl, dbUrl, deadline, timeoutMs } = options;
   const tcp = tcpTarget(dbUrl);
-  const [logtoUp, dbUp] = await Promise.all([
-    probeLogto(logtoUrl),
-    tcp ? probeTcp(tcp) : Promise.resolve(true),
-  ]);
-
-  const waits: Array<Promise<string | undefined>> = [];
-  if (!dbUp && tcp) {
-    const what = `Postgres at ${describeDbUrl(dbUrl)}`;
-    onWait(what);
-    waits.push(
-      waitOnResource(`tcp:${tcp.host}:${tcp.port}`, deadline).then(
-        () => undefined,
-        () => what
-      )
-    );
+  const services: Array<{ what: string; probe: Probe; resource: string }> = [];
+  if (tcp) {
+    services.push({ what: `Postgres at ${describeDbUrl(dbUrl)}`, probe: probeTcp(tcp), resource: tcpResource(tcp) });
   }
-  if (!logtoUp) {
-    const what = `Logto at ${logtoStatusUrl(logtoUrl)}`;
-    onWait(what);
-    const scheme = logtoUrl.startsWith('https:') ? 'https-get' : 'http-get';
-    waits.push(
-      waitOnResource(logtoStatusUrl(logtoUrl).replace(/^https?/, scheme), deadline).then(
-        () => undefined,
-        () => what
-      )
-    );
-  }
+  const scheme = logtoUrl.startsWith('https:') ? 'https-get' : 'http-get';
+  services.push({
+    what: `Logto at ${logtoStatusUrl(logtoUrl)}`,
+    probe: probeLogto(logtoUrl),
+    resource: logtoStatusUrl(logtoUrl).replace(/^https?/, scheme),
+  });
 
-  const failed = (await Promise.all(waits)).filter((what): what is string => Boolean(what));
+  const down = (await Promise.all(services.map(async (service) => ((await service.probe()) ? service : undefined)))).filter(
+    (service) => service !== undefined
+  );
+  const failures = await Promise.all(
+    down.map(async ({ what, probe, resource }) => {
+      onWait(what);
+      try {
+        await waitOnResource(resource, deadline);
+        return undefined;
+      } catch (error: unknown) {
+        const reason = error instanceof Error ? error.message : String(error);
+        const timedOut = reason.startsWith('Timed out waiting for');
+        const last = await probe();
+        return `${what}: ${reason}${timedOut ? ` after ${Math.round(timeoutMs / 1000)} s (SEED_TIMEOUT_SECONDS)` : ''}${last ? `; last attempt: ${last}` : ''}`;
+      }
+    })
+  );
+  const failed = failures.filter((failure) => failure !== undefined);
   if (failed.length > 0) {
     throw new UnreachableError(
-      `${failed.join(' and ')} did not answer within ${Math.round(timeoutMs / 1000)} s (SEED_TIMEOUT_SECONDS)`,
+      `not ready:\n${failed.map((failure) => `  - ${failure}`).join('\n')}`,
       'Check `docker compose ps` and `docker compose logs logto postgres`; LOGTO_INTERNAL_URL and LOGTO_DB_URL must point at them. Then run `make seed`.'
     );
   }
