@@ -18,10 +18,10 @@ help:
 up:
 	@sh scripts/env/up.sh
 
-# Stop the stack (the database, certificates and credentials volumes are kept).
+# Stop the whole stack, however it was started (`make up-sandbox`'s WeChat emulator too); the database, certificates and credentials volumes are kept.
 .PHONY: down
 down:
-	$(COMPOSE) down
+	$(COMPOSE) down --remove-orphans
 
 # Follow the logs (all services, or one: make logs S=logto).
 .PHONY: logs
@@ -73,15 +73,10 @@ upgrade:
 test:
 	npm test
 
-# Start the stack with the WeChat emulator instead of WeChat (testing only: wechat-emulator/README.md).
+# Start the stack with the WeChat emulator instead of WeChat (testing only: wechat-emulator/README.md); leave it with `make down`.
 .PHONY: up-sandbox
 up-sandbox:
 	@COMPOSE_FILE=compose.yaml:compose.sandbox.yaml sh scripts/env/up.sh
-
-# Stop the stack started by `make up-sandbox` (volumes are kept).
-.PHONY: down-sandbox
-down-sandbox:
-	COMPOSE_FILE=compose.yaml:compose.sandbox.yaml $(COMPOSE) down
 
 # Measure the stack on the test harness (seed, sign-in vs. floor, app load, memory, size) into bench/results.md (QUICK=1: fewer runs).
 .PHONY: bench
@@ -92,6 +87,11 @@ bench:
 .PHONY: e2e
 e2e:
 	@sh scripts/e2e-compose.sh
+
+# The Compose suite on the Docker engine (tests/compose: make up, restarts, backup/restore, doctor; needs Docker and free ports 80/443; LOGTO_IMAGE picks the Logto image).
+.PHONY: test-compose
+test-compose:
+	npm --workspace tests run test:compose
 
 # Remove the stack `make e2e` started (its own Compose project and volumes; yours is not touched).
 .PHONY: e2e-down

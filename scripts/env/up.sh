@@ -1,7 +1,9 @@
 #!/bin/sh
 # `make up`: create .env on the first run (secrets generated), check it, start the stack and wait
 # until every service is healthy (one-shot steps finished), then print the URLs.
-# Nothing starts when .env is invalid.
+# Nothing starts when .env is invalid (exit 2), nor with real WeChat credentials while the sandbox's
+# WeChat emulator still runs in the project (exit 3: `make down` first). Containers of the project
+# that the compose files no longer name (the emulator after the sandbox) are removed.
 #
 # Usage: scripts/env/up.sh [extra `docker compose up` arguments]
 #   Overlays: COMPOSE_FILE=compose.yaml:compose.sandbox.yaml scripts/env/up.sh   (Compose reads COMPOSE_FILE)
@@ -30,9 +32,29 @@ if ! sh "$HERE/validate.sh" "$ENV_FILE"; then
 	exit 2
 fi
 
+# ---- leaving the WeChat sandbox --------------------------------------------------------------------
+# The emulator's network aliases are open.weixin.qq.com and api.weixin.qq.com: while it runs in the
+# project, Logto's calls to WeChat (with the real AppSecret) would go to it. Outside the sandbox
+# (the compose files name no wechat-emulator service) real credentials wait until it is gone.
+if [ -n "$(env_value "$ENV_FILE" WECHAT_APP_ID || true)" ]; then
+	# `docker compose config`: top-level `name:` and two-space service keys under `services:`.
+	project_model=$(docker compose config) || exit 2
+	project=$(printf '%s\n' "$project_model" | awk '/^name:/ { print $2; exit }')
+	sandbox=$(printf '%s\n' "$project_model" | awk '/^[^ ]/ { top = $1 } top == "services:" && /^  wechat-emulator:$/ { print "yes"; exit }')
+	if [ -z "$sandbox" ] && [ -n "$(docker ps -q --filter "label=com.docker.compose.project=$project" --filter label=com.docker.compose.service=wechat-emulator)" ]; then
+		cat >&2 <<HINT
+error: the WeChat emulator of \`make up-sandbox\` is still running in project $project, and .env
+sets real WeChat credentials (WECHAT_APP_ID). Inside the project network open.weixin.qq.com and
+api.weixin.qq.com are the emulator, so Logto would send your AppSecret and every WeChat sign-in to it.
+Fix: \`make down\` (it stops the whole stack, the emulator too), then \`make up\`.
+HINT
+		exit 3
+	fi
+fi
+
 # ---- start ----------------------------------------------------------------------------------------
 echo "starting the stack ($compose_version); the first run builds images and takes a few minutes..."
-if ! docker compose up -d --build --wait "$@"; then
+if ! docker compose up -d --build --wait --remove-orphans "$@"; then
 	cat >&2 <<'HINT'
 
 The stack did not become healthy. Look at:

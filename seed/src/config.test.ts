@@ -27,6 +27,7 @@ describe('parseConfig', () => {
       adminDomain: 'admin.localhost',
       appUrl: 'https://app.localhost',
       wechat: undefined,
+      wechatSandbox: false,
       signInMethods: ['password'],
       signInMethodsDefaulted: true,
       admin: { username: 'admin', password: undefined },
@@ -68,6 +69,7 @@ describe('parseConfig', () => {
       WECHAT_APP_ID: 'wx0000000000000001',
       WECHAT_APP_SECRET: 'emulator-secret-0000000000000001',
       WECHAT_SCOPE: 'snsapi_login',
+      WECHAT_SANDBOX: 'true',
       SIGN_IN_METHODS: 'wechat, Password',
       LOGTO_ADMIN_USERNAME: 'root_1',
       LOGTO_ADMIN_PASSWORD: 'correct horse battery',
@@ -84,6 +86,7 @@ describe('parseConfig', () => {
       appSecret: 'emulator-secret-0000000000000001',
       scope: 'snsapi_login',
     });
+    expect(config.wechatSandbox).toBe(true);
     expect(config.signInMethods).toEqual(['wechat', 'password']);
     expect(config.signInMethodsDefaulted).toBe(false);
     expect(config.consoleReadyFile).toBe('/run/stack-state/console-ready');
@@ -144,7 +147,9 @@ describe('parseConfig', () => {
   });
 
   it.each([
-    [{ WECHAT_APP_ID: 'wx0000000000000001' }, 'WECHAT_APP_SECRET'],
+    [{ WECHAT_APP_ID: 'wx1234567890abcdef' }, 'WECHAT_APP_SECRET'],
+    [{ WECHAT_APP_ID: 'wx0000000000000001', WECHAT_APP_SECRET: 'emulator-secret-0000000000000001' }, 'WECHAT_APP_ID'],
+    [{ WECHAT_SANDBOX: 'yes' }, 'WECHAT_SANDBOX'],
     [{ WECHAT_APP_SECRET: 'secret' }, 'WECHAT_APP_ID'],
     [{ SIGN_IN_METHODS: 'wechat' }, 'SIGN_IN_METHODS'],
     [{ SIGN_IN_METHODS: 'password,password' }, 'SIGN_IN_METHODS'],
@@ -156,6 +161,14 @@ describe('parseConfig', () => {
     const issues = issuesOf({ ...base, ...env });
     expect(issues).toHaveLength(1);
     expect(issues[0]?.startsWith(name)).toBe(true);
+  });
+
+  it("refuses the emulator's AppID outside the sandbox, naming the sandbox and the fix", () => {
+    const emulator = { WECHAT_APP_ID: 'wx0000000000000001', WECHAT_APP_SECRET: 'emulator-secret-0000000000000001' };
+    expect(issuesOf({ ...base, ...emulator })).toEqual([
+      expect.stringMatching(/^WECHAT_APP_ID is the WeChat emulator's test app .*make up-sandbox.*: set your website app's AppID and AppSecret, or empty both$/),
+    ]);
+    expect(parseConfig({ ...base, ...emulator, WECHAT_SANDBOX: 'true' }).wechat?.appId).toBe('wx0000000000000001');
   });
 
   it('never echoes secret values in its messages', () => {

@@ -54,6 +54,14 @@ export const wechatConnectorId = 'wechat';
 export const wechatTarget = 'wechat';
 export const wechatScopes = ['snsapi_login', 'snsapi_userinfo', 'snsapi_base'] as const;
 export const defaultWechatScope = 'snsapi_login';
+/**
+ * AppID of the WeChat emulator's built-in app (wechat-emulator/src/users.ts, `defaultApp`): it only
+ * works in the sandbox (compose.sandbox.yaml, which sets WECHAT_SANDBOX), so outside it the seed
+ * refuses it in WECHAT_APP_ID and removes a connector that still holds it.
+ */
+export const emulatorAppId = 'wx0000000000000001';
+/** The hosts Logto's WeChat connector calls (constants in @logto/connector-wechat-web). */
+export const wechatHosts = ['open.weixin.qq.com', 'api.weixin.qq.com'] as const;
 
 /** Values of `SIGN_IN_METHODS`. */
 export const signInMethods = ['wechat', 'password'] as const;

@@ -13,8 +13,10 @@ export abstract class SeedError extends Error {
 /** One or more environment variables are missing or malformed (exit 2). */
 export class ConfigError extends SeedError {
   readonly exitCode = exitCodes.config;
-  readonly fix = 'Fix the variables above in .env (see .env.example), then run `make seed`.';
-  constructor(readonly issues: readonly string[]) {
+  constructor(
+    readonly issues: readonly string[],
+    readonly fix = 'Fix the variables above in .env (see .env.example), then run `make seed`.'
+  ) {
     super(`Bad configuration:\n${issues.map((issue) => `  - ${issue}`).join('\n')}`);
     this.name = 'ConfigError';
   }

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
   type Logto,
+  DNS_PRELOAD,
   type Postgres,
   freePort,
   makeTempDir,
@@ -23,7 +24,14 @@ import {
   startPostgres,
 } from '../../tests/harness/index.js';
 
-const wechat = { appId: 'wx0000000000000001', appSecret: 'emulator-secret-0000000000000001' };
+/** A real-looking website app (not the emulator's, which only the sandbox accepts). */
+const wechat = { appId: 'wx1234567890abcdef', appSecret: 'real-looking-secret-0000000000001' };
+/** The emulator's app (wechat-emulator/src/users.ts), as compose.sandbox.yaml gives it to the seed. */
+const sandbox = {
+  WECHAT_SANDBOX: 'true',
+  WECHAT_APP_ID: 'wx0000000000000001',
+  WECHAT_APP_SECRET: 'emulator-secret-0000000000000001',
+};
 const adminPassword = 'Int-test-admin-password-1';
 
 let postgres: Postgres | undefined;
@@ -89,6 +97,18 @@ const managedApps = async () =>
     `select id, oidc_client_metadata from applications
      where tenant_id = 'default' and type = 'Traditional' and custom_data->>'managedBy' = 'wechat-logto-stack'`
   );
+
+const wechatConnectors = async () =>
+  query<{ id: string; config: Record<string, string> }>(
+    `select id, config from connectors where tenant_id = 'default' and connector_id = 'wechat-web' order by id`
+  );
+
+const socialTargets = async () =>
+  (
+    await query<{ targets: string[] }>(
+      `select social_sign_in_connector_targets as targets from sign_in_experiences where tenant_id = 'default'`
+    )
+  )[0]?.targets ?? [];
 
 /** The outcome word of each step line (`seed: <step> <outcome> ...`). */
 const outcomes = (stdout: string) =>
@@ -439,6 +459,73 @@ describe('seed against a Logto', () => {
       skipRequiredIdentifiers: true,
     });
   }, 120_000);
+
+  it('with the WeChat variables emptied, removes its connector and WeChat leaves the sign-in page', async () => {
+    expect(await wechatConnectors()).toEqual([{ id: 'wechat', config: { ...wechat, scope: 'snsapi_login' } }]);
+    const noWechat = { WECHAT_APP_ID: '', WECHAT_APP_SECRET: '', SIGN_IN_METHODS: 'password' };
+    const first = await seedOk(noWechat);
+    expect(outcomes(first.stdout).connector).toBe('updated');
+    expect(first.stdout).toMatch(/connector\s+updated\s+removed WeChat connector "wechat" \(WECHAT_APP_ID \/ WECHAT_APP_SECRET are empty\)/);
+    expect(await wechatConnectors()).toEqual([]);
+    expect(await socialTargets()).not.toContain('wechat');
+
+    const second = await seedOk(noWechat);
+    expect(outcomes(second.stdout).connector).toBe('skipped');
+  }, 60_000);
+
+  it("outside the sandbox, refuses the emulator's AppID and removes a connector left holding it", async () => {
+    // What `make up-sandbox` leaves in Logto's database.
+    const inSandbox = await seedOk(sandbox);
+    expect(outcomes(inSandbox.stdout).connector).toBe('created');
+    expect(await wechatConnectors()).toEqual([
+      { id: 'wechat', config: { appId: sandbox.WECHAT_APP_ID, appSecret: sandbox.WECHAT_APP_SECRET, scope: 'snsapi_login' } },
+    ]);
+    expect(await socialTargets()).toContain('wechat');
+
+    // The emulator's app in .env without the sandbox: refused before anything is touched.
+    const before = await snapshot();
+    const refused = await runSeed(env({ WECHAT_APP_ID: sandbox.WECHAT_APP_ID, WECHAT_APP_SECRET: sandbox.WECHAT_APP_SECRET }));
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toMatch(/WECHAT_APP_ID is the WeChat emulator's test app .*make up-sandbox/);
+    expect(await snapshot()).toEqual(before);
+
+    // WeChat left empty: the emulator's connector goes, and WeChat with it from the sign-in page.
+    const empty = await seedOk({ WECHAT_APP_ID: '', WECHAT_APP_SECRET: '', SIGN_IN_METHODS: 'password' });
+    expect(empty.stdout).toMatch(/connector\s+updated\s+removed WeChat connector "wechat" \(it holds the WeChat emulator's AppID wx0000000000000001, outside the sandbox\)/);
+    expect(await wechatConnectors()).toEqual([]);
+    expect(await socialTargets()).not.toContain('wechat');
+
+    // Real credentials after the sandbox: the emulator's connector is replaced, nothing of it kept.
+    await seedOk(sandbox);
+    const real = await seedOk();
+    expect(outcomes(real.stdout).connector).toBe('created');
+    expect(real.stdout).toMatch(/removed WeChat connector "wechat" \(it holds the WeChat emulator's AppID/);
+    expect(await wechatConnectors()).toEqual([{ id: 'wechat', config: { ...wechat, scope: 'snsapi_login' } }]);
+    expect(await socialTargets()).toContain('wechat');
+    expectNoSecrets(real.stdout + real.stderr, [sandbox.WECHAT_APP_SECRET]);
+  }, 120_000);
+
+  it("refuses real credentials while WeChat's host names lead to its own network (an emulator left attached)", async () => {
+    // As Docker's DNS answers for the emulator's network aliases: here a loopback address, through
+    // the harness's dns.lookup preload.
+    const emulatorOnNetwork = {
+      NODE_OPTIONS: `--require ${DNS_PRELOAD}`,
+      HARNESS_HOSTS: 'api.weixin.qq.com=127.0.0.2,open.weixin.qq.com=127.0.0.2',
+    };
+    const before = await snapshot();
+    const refused = await runSeed(env(emulatorOnNetwork));
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toContain('open.weixin.qq.com -> 127.0.0.2, api.weixin.qq.com -> 127.0.0.2');
+    expect(refused.stderr).toMatch(/a WeChat emulator is still attached/);
+    expect(refused.stderr).toMatch(/fix: Stop the whole stack with `make down`/);
+    expectNoSecrets(refused.stdout + refused.stderr);
+    expect(await snapshot()).toEqual(before);
+
+    // The sandbox itself is that network on purpose.
+    const inSandbox = await seedOk({ ...emulatorOnNetwork, ...sandbox });
+    expect(outcomes(inSandbox.stdout).connector).toBe('updated');
+    await seedOk();
+  }, 60_000);
 
   it('with SIGN_IN_METHODS empty: WeChat only when WeChat is configured, else password with sign-up open', async () => {
     const policy = async () =>

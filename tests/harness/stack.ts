@@ -136,6 +136,9 @@ export async function startStack(o: StartStackOptions = {}): Promise<Stack> {
 
     const [logtoPort, adminPort, appPort] = [await freePort(), await freePort(), await freePort()];
     const external = externalLogtoUpstreams();
+    // Compose's stack-state volume: the seed's console-ready marker, without which Caddy answers
+    // 503 on the console (caddy/snippets/console-guard).
+    const consoleReadyFile = join(runDir, "stack-state", "console-ready");
     const caddy = await timed("caddy", () =>
       startCaddy({
         logtoDomain: DOMAINS.logto,
@@ -146,6 +149,7 @@ export async function startStack(o: StartStackOptions = {}): Promise<Stack> {
         appUpstream: `127.0.0.1:${appPort}`,
         httpsPort,
         logDir,
+        env: { CONSOLE_READY_FILE: consoleReadyFile },
       }),
     );
     stoppers.push(() => caddy.stop());
@@ -194,8 +198,10 @@ export async function startStack(o: StartStackOptions = {}): Promise<Stack> {
       LOGTO_ADMIN_USERNAME: admin.username,
       LOGTO_ADMIN_PASSWORD: admin.password,
       APP_CREDENTIALS_FILE: credentialsFile,
+      CONSOLE_READY_FILE: consoleReadyFile,
       SEED_TIMEOUT_SECONDS: "60",
-      ...(wechat ? { WECHAT_APP_ID: WECHAT_APP.appId, WECHAT_APP_SECRET: WECHAT_APP.appSecret, WECHAT_SCOPE: "snsapi_login" } : {}),
+      // The harness's emulator is the sandbox (compose.sandbox.yaml sets the same for Compose).
+      ...(wechat ? { WECHAT_SANDBOX: "true", WECHAT_APP_ID: WECHAT_APP.appId, WECHAT_APP_SECRET: WECHAT_APP.appSecret, WECHAT_SCOPE: "snsapi_login" } : {}),
       ...(o.signInMethods ? { SIGN_IN_METHODS: o.signInMethods } : {}),
       ...o.seedEnv,
     };

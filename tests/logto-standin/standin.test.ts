@@ -332,6 +332,20 @@ describe("Management API access for an M2M app inserted by SQL", () => {
     expect(sie.status).toBe(200);
     expect(sie.body.socialSignInConnectorTargets).toEqual(["wechat"]);
   });
+
+  it("deletes a connector (204, then 404) and drops its target from the sign-in experience, as Logto does", async () => {
+    expect((await api("/api/sign-in-exp")).body.socialSignInConnectorTargets).toEqual(["wechat"]);
+    expect(await api("/api/connectors/wechat", { method: "DELETE" })).toMatchObject({ status: 204 });
+    expect(await api("/api/connectors/wechat", { method: "DELETE" })).toMatchObject({
+      status: 404,
+      body: { code: "entity.not_exists_with_id" },
+    });
+    expect((await api("/api/connectors?target=wechat")).body).toEqual([]);
+    expect((await api("/api/sign-in-exp")).body.socialSignInConnectorTargets).toEqual([]);
+    // As it was, for the tests below.
+    await api("/api/connectors", { body: { connectorId: "wechat-web", id: "wechat", config: WECHAT } });
+    await api("/api/sign-in-exp", { method: "PATCH", body: { socialSignInConnectorTargets: ["wechat"] } });
+  });
 });
 
 // On a real Logto the experience SPA takes these steps in the browser.

@@ -110,9 +110,10 @@ describe.runIf(composeBinary)("compose.sandbox.yaml over compose.yaml (docker co
     expect(dockerfileEnv("WECHAT_EMULATOR_KEY_FILE")?.startsWith(`${caDir}/`)).toBe(false);
   });
 
-  it("the seed configures the connector with the emulator's app, whatever .env says", () => {
+  it("the seed configures the connector with the emulator's app, whatever .env says, and knows it is the sandbox", () => {
     const seed = config().seed;
     expect(seed?.environment).toMatchObject({
+      WECHAT_SANDBOX: "true",
       WECHAT_APP_ID: defaultApp.appid,
       WECHAT_APP_SECRET: defaultApp.secret,
       WECHAT_SCOPE: "snsapi_login",

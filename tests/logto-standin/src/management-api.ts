@@ -333,6 +333,26 @@ export const managementApiRouter = () => {
     sendJson(ctx, 200, connectorResponse(await getLogtoConnectorById(db, tenantId, id)));
   });
 
+  // Logto: 404 for an unknown id; after deleting a social connector, removeUnavailableSocialConnectorTargets
+  // (libraries/sign-in-experience) drops the targets no remaining social connector provides; 204.
+  router.delete("/api/connectors/:id", async (ctx) => {
+    const { db, id: tenantId } = ctx.tenant;
+    const id = ctx.params.id ?? "";
+    const row = await db.one("select connector_id from connectors where tenant_id = $1 and id = $2", [tenantId, id]);
+    if (!row) throw notFound("connectors", id);
+    const factory = await findFactory(String(row.connectorId));
+    await db.query("delete from connectors where tenant_id = $1 and id = $2", [tenantId, id]);
+    if (factory?.type === "Social") {
+      const targets = new Set(
+        (await getLogtoConnectors(db, tenantId)).filter(({ type }) => type === "Social").map(({ metadata }) => metadata.target),
+      );
+      const current = await db.one("select social_sign_in_connector_targets from sign_in_experiences where tenant_id = $1 and id = 'default'", [tenantId]);
+      const kept = ((current?.socialSignInConnectorTargets as string[] | undefined) ?? []).filter((target) => targets.has(target));
+      await updateRow(db, "sign_in_experiences", { tenantId, id: "default" }, { socialSignInConnectorTargets: kept });
+    }
+    sendJson(ctx, 204, undefined);
+  });
+
   // --- sign-in experience (routes/sign-in-experience/index.ts)
   const signInExperienceResponse = (row: Row) => {
     const { trustedDevice: _trusted, ...rest } = row;
