@@ -63,7 +63,9 @@ describe() {
 	app=$(value APP_DOMAIN app.localhost)
 	admin=$(value ADMIN_DOMAIN admin.localhost)
 	# The shape of StackInfo (tests/harness/stack.ts), origin "external", plus how to run the seed again.
-	cat >"$STACK_FILE" <<EOF
+	# It holds the database and console passwords: owner-only from its creation, never readable by others.
+	rm -f "$STACK_FILE"
+	(umask 077 && cat >"$STACK_FILE") <<EOF
 {
   "origin": "external",
   "logtoKind": "real",
@@ -93,7 +95,6 @@ describe() {
   }
 }
 EOF
-	chmod 600 "$STACK_FILE"
 	echo "e2e: stack description in $STACK_FILE"
 }
 

@@ -2,13 +2,22 @@
 //   HARNESS_STACK=<file>  a StackInfo JSON: written by `npm -w tests run stack` (tests/.stack.json), or
 //                         hand-written for another stack (e.g. Compose: origin "external").
 //   HARNESS_STACK=1       the same, with the default file tests/.stack.json.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { testsDir } from "./paths.js";
 import { httpRequest } from "./processes.js";
 import type { StackInfo } from "./stack.js";
 
 export const DEFAULT_STACK_FILE = join(testsDir, ".stack.json");
+
+/**
+ * Write a stack description. It holds the stack's secrets (AUTH_SECRET in appEnv, the console
+ * password): owner-only from its creation, an older file (whatever its mode) removed first.
+ */
+export function writeStackFile(file: string, stack: StackInfo): void {
+  rmSync(file, { force: true });
+  writeFileSync(file, JSON.stringify(stack, null, 2), { mode: 0o600, flag: "wx" });
+}
 
 export function stackFileFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const value = env.HARNESS_STACK;
