@@ -1,5 +1,9 @@
 #!/bin/sh
 # One-shot step of compose.yaml (service `prepare`, runs as root in the Caddy image, on every `up`):
+# 0. CONSOLE_READY_FILE (volume stack-state) is removed first, whatever fails later: Caddy answers
+#    503 on the console until the seed has checked again that its registration is closed (a
+#    database reset next to this volume would otherwise be served). Its directory belongs to uid
+#    1000, the seed, which writes the marker.
 # 1. /run/app-credentials (volume app-credentials) belongs to uid 1000: the seed writes
 #    logto-client.json there and the app reads it, both as the Node image's `node` user.
 # 2. /run/caddy-ca/root.crt (volume caddy-ca): a world-readable copy of Caddy's internal root, which
@@ -14,6 +18,13 @@ OUT_DIR=${OUT_DIR:-/run/caddy-ca}
 CRED_DIR=${CRED_DIR:-/run/app-credentials}
 SYSTEM_CAS=${SYSTEM_CAS:-/etc/ssl/certs/ca-certificates.crt}
 WAIT_SECONDS=${WAIT_SECONDS:-60}
+CONSOLE_READY_FILE=${CONSOLE_READY_FILE:-/run/stack-state/console-ready}
+
+rm -f "$CONSOLE_READY_FILE"
+state_dir=$(dirname "$CONSOLE_READY_FILE")
+chown 1000:1000 "$state_dir"
+chmod 0755 "$state_dir"
+echo "prepare: console closed until the seed has run ($CONSOLE_READY_FILE removed; $state_dir belongs to uid 1000)"
 
 chown 1000:1000 "$CRED_DIR"
 chmod 0700 "$CRED_DIR"

@@ -157,6 +157,9 @@ interface LiveCaddy {
  */
 async function startLiveCaddy(tlsMode: string, upstream: string, extra: Record<string, string>, caddyDir = join(REPO, "caddy")): Promise<LiveCaddy> {
   const [httpPort, httpsPort] = [await freePort(), await freePort()];
+  // The seed's marker in place, so the console is proxied (the guard: caddy-console-guard.test.ts).
+  const consoleReady = join(scratchDir("console-ready-"), "console-ready");
+  writeFileSync(consoleReady, "closed\n");
   const env = caddyEnv({
     TLS_MODE: tlsMode,
     CADDY_BIND: "127.0.0.1",
@@ -166,6 +169,7 @@ async function startLiveCaddy(tlsMode: string, upstream: string, extra: Record<s
     LOGTO_UPSTREAM: upstream,
     ADMIN_UPSTREAM: upstream,
     APP_UPSTREAM: upstream,
+    CONSOLE_READY_FILE: consoleReady,
     ...extra,
   });
   const caddy = spawn("caddy", ["run", "--config", join(caddyDir, "Caddyfile"), "--adapter", "caddyfile"], {

@@ -1,6 +1,7 @@
 // caddy/prepare-volumes.sh, the one-shot `prepare` step: the app (uid 1000) must be able to read
-// Caddy's root certificate and the seed (uid 1000) to write the credentials directory.
-import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+// Caddy's root certificate, the seed (uid 1000) to write the credentials and stack-state
+// directories, and the console stays closed (no console-ready marker) until the seed has run.
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO, run, scratchDir } from "./util.js";
@@ -14,7 +15,9 @@ function volumes() {
     OUT_DIR: join(dir, "caddy-ca"),
     CRED_DIR: join(dir, "app-credentials"),
     SYSTEM_CAS: join(dir, "ca-certificates.crt"),
+    CONSOLE_READY_FILE: join(dir, "stack-state", "console-ready"),
   };
+  mkdirSync(join(dir, "stack-state"));
   mkdirSync(join(dir, "data/caddy/pki/authorities/local"), { recursive: true, mode: 0o700 });
   mkdirSync(paths.OUT_DIR);
   mkdirSync(paths.CRED_DIR);
@@ -35,6 +38,16 @@ describe.skipIf(process.getuid?.() !== 0)("prepare-volumes.sh", () => {
     expect(statSync(out).mode & 0o777).toBe(0o644);
     expect(statSync(v.CRED_DIR).uid).toBe(1000);
     expect(statSync(v.CRED_DIR).mode & 0o777).toBe(0o700);
+  });
+
+  it("removes the seed's console-ready marker before anything else, even when it then fails, and gives its directory to uid 1000", () => {
+    const v = volumes();
+    writeFileSync(v.CONSOLE_READY_FILE, "closed\n");
+    const r = prepare({ ...v, TLS_MODE: "internal", WAIT_SECONDS: "1" }); // no root: fails later
+    expect(r.code).toBe(1);
+    expect(existsSync(v.CONSOLE_READY_FILE)).toBe(false);
+    expect(statSync(join(v.CONSOLE_READY_FILE, "..")).uid).toBe(1000);
+    expect(r.stdout).toContain("console closed until the seed has run");
   });
 
   it("TLS_MODE=internal without a root after the wait fails, pointing at Caddy's logs", () => {
