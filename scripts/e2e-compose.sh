@@ -62,13 +62,20 @@ describe() {
 	logto=$(value LOGTO_DOMAIN auth.localhost)
 	app=$(value APP_DOMAIN app.localhost)
 	admin=$(value ADMIN_DOMAIN admin.localhost)
+	# Which Logto runs: the stand-in image says so in a label (tests/logto-standin/Dockerfile).
+	kind=real
+	logto_ctr=$(compose ps -q logto 2>/dev/null || true)
+	if [ -n "$logto_ctr" ]; then
+		[ "$(docker inspect --format '{{ index .Config.Labels "org.wechat-logto-stack.logto" }}' "$logto_ctr")" = standin ] && kind=standin
+		echo "e2e: Logto image $(docker inspect --format '{{ .Config.Image }}' "$logto_ctr") ($kind)"
+	fi
 	# The shape of StackInfo (tests/harness/stack.ts), origin "external", plus how to run the seed again.
 	# It holds the database and console passwords: owner-only from its creation, never readable by others.
 	rm -f "$STACK_FILE"
 	(umask 077 && cat >"$STACK_FILE") <<EOF
 {
   "origin": "external",
-  "logtoKind": "real",
+  "logtoKind": "$kind",
   "httpsPort": 443,
   "domains": { "logto": "$logto", "app": "$app", "admin": "$admin" },
   "urls": { "app": "https://$app", "logto": "https://$logto", "admin": "https://$admin", "issuer": "https://$logto/oidc" },

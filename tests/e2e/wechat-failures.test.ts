@@ -77,17 +77,20 @@ describe("WeChat failures", () => {
 
   it("5e. WeChat slower than 5 s (every attempt): Logto's page says the request timed out, no account, a new sign-in succeeds", async () => {
     // The connector times out at 5 s and its HTTP client retries twice: times: 3 makes every attempt
-    // slow. Logto's experience app gives up after 10 s and says so in a toast on its (empty)
+    // slow. Each attempt is held far past the 5 s timeout (the emulator's longest delay), so no attempt
+    // can land on either side of it however loaded the machine is: every one ends at >= 5 s, three take
+    // >= 15 s, while Logto's experience app gives up after 10 s and says so in a toast on its (empty)
     // callback page; it offers no button there, so the user starts again from the app.
     const { page } = await utils.browser(stack);
     await utils.startWeChatSignIn(page, stack);
-    await utils.addFault(stack, { endpoint: "access_token", delayMs: 5500, times: 3 });
+    await utils.addFault(stack, { endpoint: "access_token", delayMs: 120_000, times: 3 });
     const started = Date.now();
     await utils.confirmOnQrPage(page, "alice");
     const shown = await utils.waitForToast(page);
     expect(Date.now() - started).toBeGreaterThan(9_000);
     expect(shown).toEqual({ text: LOGTO_TOAST.timeout, path: "/callback/social/wechat" });
-    expect((await utils.calls(stack)).access_token).toBeGreaterThanOrEqual(2);
+    // At least the first attempt reached WeChat (how many more did by now depends on the machine's speed).
+    expect((await utils.calls(stack)).access_token).toBeGreaterThanOrEqual(1);
     // Logto is still retrying in the background: let its last attempt fail fast (the code is used up).
     await utils.emulator(stack).clearFaults();
     expect(await utils.users(stack)).toEqual([]);
