@@ -70,6 +70,8 @@ describe.runIf(composeBinary)("compose.sandbox.yaml over compose.yaml (docker co
         env: {
           PATH: process.env.PATH,
           POSTGRES_PASSWORD: "test-password-123456",
+          // Required by compose.yaml since the Logto image became LOGTO_IMAGE / svhd/logto:LOGTO_VERSION.
+          LOGTO_VERSION: "1.42.0",
           AUTH_SECRET: "test-auth-secret",
           LOGTO_ADMIN_PASSWORD: "test-admin-password",
           LOGTO_DOMAIN: "auth.sandbox.test",
