@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 
 import { advisoryLockKey } from './constant.js';
-import { ConfigError, StepError, UnreachableError } from './errors.js';
+import { ConfigError, StepError, UnreachableError, describeError, errorCode } from './errors.js';
 
 export type Db = pg.Client;
 
@@ -19,19 +19,6 @@ export type Db = pg.Client;
  */
 const transientCodes = new Set(['57P03', '3D000', 'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT']);
 const transientMessages = new Set(['timeout expired', 'Connection terminated', 'Connection terminated unexpectedly']);
-
-const errorCode = (error: unknown) =>
-  typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
-    ? error.code
-    : undefined;
-
-/** The error's own words and code; Node's AggregateError (every address refused) has no message. */
-export const describeError = (error: unknown): string => {
-  const code = errorCode(error);
-  const inner = error instanceof AggregateError && !error.message ? error.errors[0] : undefined;
-  const message = error instanceof Error ? (inner instanceof Error ? inner.message : error.message) : String(error);
-  return code && !message.includes(code) ? `${message} (${code})` : message || code || 'no reason given';
-};
 
 const isTransient = (error: unknown) => {
   const code = errorCode(error);

@@ -62,3 +62,38 @@ export class StepError extends SeedError {
     this.name = 'StepError';
   }
 }
+
+/**
+ * Runs `work`, then `cleanup` whatever happened. A cleanup that fails after a failed `work` does
+ * not replace its error (the real cause, with its exit code and fix): it is passed to `alsoFailed`
+ * and `work`'s error is thrown. A cleanup that fails after a successful `work` is thrown.
+ */
+export const withCleanup = async <T>(
+  work: () => Promise<T>,
+  cleanup: () => Promise<void>,
+  alsoFailed: (cleanupError: unknown) => void
+): Promise<T> => {
+  let result: T;
+  try {
+    result = await work();
+  } catch (error: unknown) {
+    await cleanup().catch(alsoFailed);
+    throw error;
+  }
+  await cleanup();
+  return result;
+};
+
+/** The `code` of a Node or pg error (errno like ECONNREFUSED, or Postgres' SQLSTATE). */
+export const errorCode = (error: unknown) =>
+  typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
+    ? error.code
+    : undefined;
+
+/** The error's own words and code; Node's AggregateError (every address refused) has no message. */
+export const describeError = (error: unknown): string => {
+  const code = errorCode(error);
+  const inner = error instanceof AggregateError && !error.message ? error.errors[0] : undefined;
+  const message = error instanceof Error ? (inner instanceof Error ? inner.message : error.message) : String(error);
+  return code && !message.includes(code) ? `${message} (${code})` : message || code || 'no reason given';
+};

@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { SeedConfig } from './config.js';
 import type { SeedState, Step, StepContext } from './context.js';
 import { acquireLock, connectDb, releaseLock } from './db.js';
+import { describeError, withCleanup } from './errors.js';
 import { LogtoClient } from './http.js';
 import type { Logger, Outcome } from './log.js';
 import { bootstrap } from './steps/bootstrap.js';
@@ -83,11 +84,13 @@ export const runSeed = async (
     log.step('bootstrap', result, performance.now() - bootstrapStarted, dryRun);
     summary[result.outcome]++;
 
-    try {
-      await runSteps(steps);
-    } finally {
-      await cleanup(db);
-    }
+    await withCleanup(
+      () => runSteps(steps),
+      () => cleanup(db),
+      (error) => {
+        log.warn(`undoing the run's Management API access after the failure below also failed: ${describeError(error)}`);
+      }
+    );
   } finally {
     await releaseLock(db).catch(() => undefined);
     await db.end().catch(() => undefined);

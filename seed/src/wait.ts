@@ -5,8 +5,8 @@
  */
 import net from 'node:net';
 
-import { describeDbUrl, describeError } from './db.js';
-import { UnreachableError } from './errors.js';
+import { describeDbUrl } from './db.js';
+import { UnreachableError, describeError } from './errors.js';
 
 const probeTimeoutMs = 2000;
 

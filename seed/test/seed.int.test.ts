@@ -633,4 +633,59 @@ describe('seed against a Logto', () => {
     expect(result.stderr).toContain(`Postgres at 127.0.0.1:${port}/logto`);
     expect(result.durationMs).toBeLessThan(3000 + 7000);
   }, 60_000);
+
+  it('with --dry-run on a partial bootstrap (role without its scope, app not linked), leaves it as it found it', async () => {
+    const access = async () =>
+      (
+        await query<{ links: number; scopes: number }>(
+          `select
+             (select count(*)::int from applications_roles ar join roles r on r.id = ar.role_id
+              where ar.tenant_id = 'default' and ar.application_id = 'wls-seed' and r.name = 'Logto Management API access') as links,
+             (select count(*)::int from roles_scopes rs join roles r on r.id = rs.role_id
+              where rs.tenant_id = 'default' and r.name = 'Logto Management API access') as scopes`
+        )
+      )[0];
+    await seedOk();
+    await query(`delete from applications_roles where tenant_id = 'default' and application_id = 'wls-seed'`);
+    await query(
+      `delete from roles_scopes where tenant_id = 'default'
+       and role_id = (select id from roles where tenant_id = 'default' and name = 'Logto Management API access')`
+    );
+    expect(await access()).toEqual({ links: 0, scopes: 0 });
+
+    const result = await seedOk({}, ['--dry-run']);
+    expect(outcomes(result.stdout).bootstrap).toBe('would update');
+    expect(result.stdout).toContain('dry run: removed again what bootstrap added (grant scope and link role)');
+    expect(await access()).toEqual({ links: 0, scopes: 0 });
+
+    // A real run restores the access.
+    expect(outcomes((await seedOk()).stdout).bootstrap).toBe('updated');
+    expect(await access()).toEqual({ links: 1, scopes: 1 });
+  }, 60_000);
+
+  it('reports the step that failed, and a failing cleanup as well, not the cleanup instead', async () => {
+    // The end-of-run cleanup deletes the run's secret of wls-seed: make Postgres refuse that.
+    await query(
+      `create function wls_test_refuse_cleanup() returns trigger language plpgsql as
+       $$ begin raise exception 'cleanup refused by the test'; end $$`
+    );
+    await query(
+      `create trigger wls_test_refuse_cleanup before delete on application_secrets
+       for each row when (old.application_id = 'wls-seed') execute function wls_test_refuse_cleanup()`
+    );
+    try {
+      // The credentials step fails: its folder cannot exist.
+      const result = await runSeed(env({ APP_CREDENTIALS_FILE: '/dev/null/not-a-folder/logto-client.json' }));
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.stderr).toContain('ENOTDIR');
+      expect(result.stderr).not.toContain('cleanup refused');
+      expect(result.stdout).toContain(
+        "undoing the run's Management API access after the failure below also failed: cleanup refused by the test"
+      );
+    } finally {
+      await query('drop trigger wls_test_refuse_cleanup on application_secrets');
+      await query('drop function wls_test_refuse_cleanup()');
+      await query(`delete from application_secrets where tenant_id = 'default' and application_id = 'wls-seed'`);
+    }
+  }, 60_000);
 });

@@ -26,7 +26,7 @@ import {
 } from '../constant.js';
 import { type StepContext, listNames } from '../context.js';
 import { type Db, transaction } from '../db.js';
-import { StepError } from '../errors.js';
+import { StepError, describeError } from '../errors.js';
 import type { StepResult } from '../log.js';
 
 export type BootstrapState = {
@@ -127,10 +127,23 @@ const readState = async (db: Db): Promise<BootstrapState> => {
   };
 };
 
-const applyChanges = async (db: Db, changes: BootstrapChange[], state: BootstrapState) => {
+/** A row the run inserted, so that a dry run can delete exactly what it added. */
+type Inserted = { table: 'applications' | 'roles' | 'roles_scopes' | 'applications_roles'; id: string };
+
+/** Inserts the missing rows; returns the ones it inserted (none for a row another seed just made). */
+const applyChanges = async (db: Db, changes: BootstrapChange[], state: BootstrapState): Promise<Inserted[]> => {
+  const inserted: Inserted[] = [];
+  const insert = async (table: Inserted['table'], sql: string, parameters: unknown[]) => {
+    const { rows } = await db.query<{ id: string }>(`${sql} returning id`, parameters);
+    for (const { id } of rows) {
+      inserted.push({ table, id });
+    }
+    return rows[0]?.id;
+  };
   let roleId = state.roleId;
   if (changes.includes('create app')) {
-    await db.query(
+    await insert(
+      'applications',
       `insert into applications (tenant_id, id, name, secret, description, type,
          oidc_client_metadata, custom_client_metadata, custom_data, is_third_party)
        values ($1, $2, $3, $4, $5, 'MachineToMachine',
@@ -147,25 +160,28 @@ const applyChanges = async (db: Db, changes: BootstrapChange[], state: Bootstrap
     );
   }
   if (changes.includes('create role')) {
-    roleId = randomId(21);
-    await db.query(
+    roleId = await insert(
+      'roles',
       'insert into roles (tenant_id, id, name, description, type) values ($1, $2, $3, $4, $5)',
-      [defaultTenantId, roleId, managementApiAccessRoleName, managementApiAccessRoleDescription, roleTypeMachineToMachine]
+      [defaultTenantId, randomId(21), managementApiAccessRoleName, managementApiAccessRoleDescription, roleTypeMachineToMachine]
     );
   }
   if (changes.includes('grant scope')) {
-    await db.query(
+    await insert(
+      'roles_scopes',
       'insert into roles_scopes (tenant_id, id, role_id, scope_id) values ($1, $2, $3, $4) on conflict do nothing',
       [defaultTenantId, randomId(21), roleId, state.scopeId]
     );
   }
   if (changes.includes('link role')) {
-    await db.query(
+    await insert(
+      'applications_roles',
       `insert into applications_roles (tenant_id, id, application_id, role_id)
        values ($1, $2, $3, $4) on conflict do nothing`,
       [defaultTenantId, randomId(21), seedM2mAppId, roleId]
     );
   }
+  return inserted;
 };
 
 const issueSecret = async (db: Db): Promise<string> => {
@@ -180,19 +196,19 @@ const issueSecret = async (db: Db): Promise<string> => {
   return secret;
 };
 
-/** Undo for the end of the run: delete the run secret (and, in a dry run, what was created). */
+/** Undo for the end of the run: delete the run secret (and, in a dry run, every row it added). */
 export type BootstrapCleanup = (db: Db) => Promise<void>;
 
 export const bootstrap = async (
   context: StepContext
 ): Promise<{ result: StepResult; cleanup: BootstrapCleanup }> => {
-  const { db, api, dryRun } = context;
+  const { db, api, dryRun, log } = context;
   const state = await readState(db);
   const changes = planBootstrap(state);
 
-  const secret = await transaction(db, async () => {
-    await applyChanges(db, changes, state);
-    return issueSecret(db);
+  const { inserted, secret } = await transaction(db, async () => {
+    const rows = await applyChanges(db, changes, state);
+    return { inserted: rows, secret: await issueSecret(db) };
   });
 
   const cleanup: BootstrapCleanup = async (cleanupDb) => {
@@ -200,25 +216,33 @@ export const bootstrap = async (
       'delete from application_secrets where tenant_id = $1 and application_id = $2 and name = $3',
       [defaultTenantId, seedM2mAppId, seedSecretName]
     );
-    // A dry run changes nothing for good: remove the access it had to create to read the state.
-    if (dryRun && changes.includes('create app')) {
-      await cleanupDb.query('delete from applications where tenant_id = $1 and id = $2', [
-        defaultTenantId,
-        seedM2mAppId,
-      ]);
+    if (!dryRun || inserted.length === 0) {
+      return;
     }
-    if (dryRun && changes.includes('create role')) {
-      await cleanupDb.query('delete from roles where tenant_id = $1 and name = $2', [
-        defaultTenantId,
-        managementApiAccessRoleName,
-      ]);
+    // A dry run changes nothing for good: delete what it added to read the state, newest first,
+    // then check that the state is the one it found.
+    await transaction(cleanupDb, async () => {
+      for (const { table, id } of [...inserted].reverse()) {
+        await cleanupDb.query(`delete from ${table} where tenant_id = $1 and id = $2`, [defaultTenantId, id]);
+      }
+    });
+    const after = await readState(cleanupDb);
+    if (JSON.stringify(after) !== JSON.stringify(state)) {
+      throw new StepError(
+        'bootstrap',
+        `dry run: could not remove again what it added (${listNames(changes)}); it found ${JSON.stringify(state)}, it leaves ${JSON.stringify(after)}`,
+        `Remove application "${seedM2mAppId}" in the Logto console, or run \`make seed\` to complete it.`
+      );
     }
+    log.info(`dry run: removed again what bootstrap added (${listNames(changes)})`);
   };
 
   try {
     await api.authenticate('bootstrap', seedM2mAppId, secret);
   } catch (error: unknown) {
-    await cleanup(db).catch(() => undefined);
+    await cleanup(db).catch((cleanupError: unknown) => {
+      log.warn(`undoing the run's Management API access after the failure below also failed: ${describeError(cleanupError)}`);
+    });
     throw error;
   }
 
@@ -232,7 +256,7 @@ export const bootstrap = async (
       `M2M app ${seedM2mAppId} with role "${managementApiAccessRoleName}"` +
       (changes.length > 0 ? ` (${listNames(changes)})` : '') +
       ', run secret issued' +
-      (dryRun && changes.length > 0 ? ' (dry run: removed again at the end)' : ''),
+      (dryRun && changes.length > 0 ? ' (dry run: added for this run only, removed again at the end)' : ''),
   };
   return { result, cleanup };
 };
