@@ -1,10 +1,12 @@
+import { writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCaddy, type Caddy } from "./caddy.js";
 import { runFixture } from "./fixtures/run-fixture.js";
 import { node22 } from "./node22.js";
 import { freePort, isListening } from "./ports.js";
-import { groupMembers, httpRequest } from "./processes.js";
+import { groupMembers, httpRequest, makeTempDir, removeTempDir } from "./processes.js";
 
 // Three tiny upstreams that say who they are and what Caddy told them.
 async function upstream(name: string): Promise<{ server: Server; port: number }> {
@@ -20,8 +22,13 @@ async function upstream(name: string): Promise<{ server: Server; port: number }>
 describe("startCaddy with the project's Caddyfile", () => {
   let caddy: Caddy;
   const ups: Record<string, { server: Server; port: number }> = {};
+  let stateDir = "";
   beforeAll(async () => {
     for (const n of ["logto", "admin", "app"]) ups[n] = await upstream(n);
+    // The seed's console-ready marker, without which the console host answers 503 (caddy/snippets/console-guard).
+    stateDir = makeTempDir("console-ready");
+    const consoleReady = join(stateDir, "console-ready");
+    writeFileSync(consoleReady, "closed\n");
     const started = Date.now();
     caddy = await startCaddy({
       logtoDomain: "auth.stack.test",
@@ -30,12 +37,14 @@ describe("startCaddy with the project's Caddyfile", () => {
       logtoUpstream: `127.0.0.1:${ups.logto!.port}`,
       adminUpstream: `127.0.0.1:${ups.admin!.port}`,
       appUpstream: `127.0.0.1:${ups.app!.port}`,
+      env: { CONSOLE_READY_FILE: consoleReady },
     });
     console.log(`caddy ready in ${Date.now() - started} ms on https ${caddy.httpsPort}`);
   });
   afterAll(async () => {
     await caddy?.stop();
     for (const u of Object.values(ups)) u.server.close();
+    if (stateDir) removeTempDir(stateDir);
   });
 
   it("routes each host to its upstream for a Node process that trusts the harness CA through NODE_EXTRA_CA_CERTS", async () => {
