@@ -154,12 +154,14 @@ export const reconcileConsoleAdmin = async (context: StepContext): Promise<StepR
   const { username, password } = config.admin;
   const consoleUrl = `https://${config.adminDomain}/console`;
   const state = await readConsoleAdminState(db, username);
-  const plan = planConsoleAdmin(state, { username, hasPassword: Boolean(password) });
-  // What a dry run stands for: the console-ready step cannot read it from the database.
-  seedState.consoleClosed = plan.action !== 'skip-no-password';
-  if (state.signInMode === signInModes.register && config.consoleReadyFile && !dryRun) {
+  // Registration open (or no admin sign-in experience at all): Caddy must stop serving the console
+  // before anything else happens, whatever this step then does or fails to do.
+  if (state.signInMode !== signInModes.signIn && config.consoleReadyFile && !dryRun) {
     await withdrawMarker(config.consoleReadyFile);
   }
+  const plan = planConsoleAdmin(state, { username, hasPassword: Boolean(password) });
+  // For the console-ready step of a dry run, which cannot read the outcome from the database.
+  seedState.consoleClosed = plan.action !== 'skip-no-password';
 
   switch (plan.action) {
     case 'unchanged': {
