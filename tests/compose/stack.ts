@@ -143,7 +143,7 @@ export function composeStack(o: ComposeStackOptions): ComposeStack {
     make: (target, vars = {}, r) => run(`make ${target}`, "make", [target, ...Object.entries(vars).map(([k, v]) => `${k}=${v}`)], r),
     compose: (args, r) => run(`docker compose ${args[0] ?? ""}`, "docker", ["compose", ...args], r),
     async sql(statement) {
-      const r = await stack.compose(["exec", "-T", "postgres", "psql", "-U", "postgres", "-d", "logto", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-c", statement]);
+      const r = await stack.compose(["exec", "-T", "postgres", "psql", "-U", "postgres", "-d", "logto", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-c", statement]);
       if (r.code !== 0) throw failed(`psql -c ${JSON.stringify(statement)}`, r);
       return r.stdout.trim();
     },

@@ -101,14 +101,19 @@ describe("make e2e / make e2e-down and the CI workflow", () => {
     }
   });
 
-  it(".github/workflows/e2e.yml runs make e2e and make test (through .ci/run) within CI's limits", () => {
+  it(".github/workflows/e2e.yml runs make e2e, make test-compose, make test (through .ci/run) and the real-Logto checks within CI's limits", () => {
     const workflow = readFileSync(join(REPO, ".github/workflows/e2e.yml"), "utf8");
     expect(workflow).not.toContain("\t");
     expect(workflow).toMatch(/^\s+run: make e2e$/m);
     expect(workflow).toMatch(/^\s+run: \.ci\/run$/m);
     expect(workflow).toMatch(/^\s+run: make e2e-down$/m);
+    expect(workflow).toMatch(/^\s+run: make test-compose$/m);
+    // The stand-in kept honest: its tests and the seed's against the real image's installation.
+    expect(workflow).toMatch(/LOGTO_DIR=/);
+    expect(workflow).toMatch(/^\s+run: npx vitest run --project tests tests\/logto-standin\/standin\.test\.ts$/m);
+    expect(workflow).toMatch(/^\s+run: npx vitest run --project seed seed\/test\/seed\.int\.test\.ts$/m);
     const timeouts = [...workflow.matchAll(/timeout-minutes: (\d+)/g)].map((m) => Number(m[1]));
-    expect(timeouts).toHaveLength(2);
+    expect(timeouts).toHaveLength(3);
     for (const t of timeouts) expect(t).toBeLessThanOrEqual(90);
   });
 });
