@@ -56,7 +56,7 @@ class EnvError extends Error {
 }
 
 /** Parses the environment; throws one EnvError naming every invalid variable and its fix. */
-export function readEnv(source: Record<string, string | undefined> = process.env): AppEnv {
+export function readEnv(source: Record<string, string | undefined>): AppEnv {
   const parsed = envSchema.safeParse(source);
   if (!parsed.success) {
     const names = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);

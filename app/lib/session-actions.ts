@@ -27,14 +27,14 @@ export async function startSignIn(o: { wechat: boolean; redirectTo: string }): P
 }
 
 /** The signed-in user's Auth.js token, or why it could not be read (never silently nothing). */
-export type SessionToken = { token: Pick<JWT, "idToken"> | null; problem?: string };
+type SessionToken = { token: Pick<JWT, "idToken"> | null; problem?: string };
 
 /**
  * Reads the session cookie as Auth.js wrote it. No cookie: not signed in. A cookie that cannot be
  * decrypted (AUTH_SECRET changed since sign-in, a damaged cookie) or a failing read is a problem,
  * reported, so sign-out still ends the Logto session instead of only the local one.
  */
-export async function readSessionToken(env: AppEnv, requestHeaders: Headers): Promise<SessionToken> {
+async function readSessionToken(env: AppEnv, requestHeaders: Headers): Promise<SessionToken> {
   const req = { headers: requestHeaders };
   const secureCookie = env.AUTH_URL ? new URL(env.AUTH_URL).protocol === "https:" : false;
   try {
@@ -54,7 +54,7 @@ export async function readSessionToken(env: AppEnv, requestHeaders: Headers): Pr
  * Logto accept the redirect. Not signed in: the app's `/`. Logto unknown (AUTH_LOGTO_ISSUER or
  * AUTH_URL unset): the error page, which names the missing variable, since Logto's session stays.
  */
-export async function federatedLogoutUrl(
+async function federatedLogoutUrl(
   env: AppEnv,
   session: SessionToken,
   fetchFn = createLogtoFetch({ timeoutMs: env.LOGTO_TIMEOUT_MS }),
