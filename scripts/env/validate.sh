@@ -182,7 +182,7 @@ allow_problems() {
 allow=$(get ADMIN_ALLOW_FROM)
 case $allow in
 *,*) error "ADMIN_ALLOW_FROM=$allow uses commas. Fix: separate the ranges with spaces, e.g. ADMIN_ALLOW_FROM=203.0.113.7/32 10.0.0.0/8." ;;
-*)
+*[![:space:]]*)
 	problems=$(allow_problems "$allow")
 	tab=$(printf '\t')
 	while IFS=$tab read -r range problem; do
@@ -191,11 +191,12 @@ case $allow in
 $problems
 EOF
 	;;
+?*) error "ADMIN_ALLOW_FROM holds only spaces: Compose passes them, and Caddy then lets nobody reach the console. Fix: empty it (everyone) or list ranges, e.g. ADMIN_ALLOW_FROM=203.0.113.7/32." ;;
 esac
 # The console on a public server is reachable from anywhere unless ADMIN_ALLOW_FROM narrows it.
 if [ "${tls:-internal}" = acme ]; then
 	everyone=$(printf '%s\n' "$allow" | tr -s ' \t' '\n\n' | grep -E '/0$' | head -n 1 || true)
-	if [ -z "$(printf '%s' "$allow" | tr -d ' \t')" ]; then
+	if [ -z "$allow" ]; then
 		everyone="is empty (everyone)"
 	elif [ -n "$everyone" ]; then
 		everyone="has $everyone (everyone)"

@@ -140,6 +140,7 @@ describe("validate.sh (what `make up` checks before starting anything)", () => {
     ["an ACME e-mail Let's Encrypt refuses", { ACME_EMAIL: "me@example.com" }, "ACME_EMAIL", /refuses/],
     ["a comma-separated allowlist", { ADMIN_ALLOW_FROM: "10.0.0.0/8,192.168.0.0/16" }, "ADMIN_ALLOW_FROM", /spaces/],
     ["an allowlist entry that is not a range", { ADMIN_ALLOW_FROM: "office" }, "ADMIN_ALLOW_FROM", /CIDR/],
+    ["an allowlist of spaces only (Caddy would let nobody in)", { ADMIN_ALLOW_FROM: '"   "' }, "ADMIN_ALLOW_FROM", /only spaces.*empty it/],
     ["LOGTO_VERSION=latest", { LOGTO_VERSION: "latest" }, "LOGTO_VERSION", /1\.42\.0/],
     ["an invalid admin username", { LOGTO_ADMIN_USERNAME: "9admin" }, "LOGTO_ADMIN_USERNAME", /letters, digits/],
     ["an unknown sign-in method", { SIGN_IN_METHODS: "wechat,sms" }, "SIGN_IN_METHODS", /wechat and password/],
