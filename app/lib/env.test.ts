@@ -22,8 +22,8 @@ describe("readEnv", () => {
     expect(() =>
       readEnv({ AUTH_URL: "app.example.com", AUTH_LOGTO_ISSUER: "auth.example.com/oidc", LOGTO_TIMEOUT_MS: "soon" }),
     ).toThrow(
-      "invalid environment: AUTH_URL: not a URL: set it like https://app.example.com, or leave it empty; " +
-        "AUTH_LOGTO_ISSUER: not a URL: set it like https://auth.example.com/oidc, or leave it empty; " +
+      "invalid environment: AUTH_URL: not a URL: set it like https://app.example.com (Compose builds it from APP_DOMAIN in .env); " +
+        "AUTH_LOGTO_ISSUER: not a URL: set it like https://auth.example.com/oidc (Compose builds it from LOGTO_DOMAIN in .env); " +
         "LOGTO_TIMEOUT_MS: not a number: a whole number of milliseconds, e.g. 10000",
     );
     expect(() => readEnv({ LOGTO_TIMEOUT_MS: "-5" })).toThrow("LOGTO_TIMEOUT_MS: a positive number of milliseconds, e.g. 10000");

@@ -9,19 +9,22 @@ const emptyToUndefined = (value: unknown) =>
   typeof value === "string" && value.trim() === "" ? undefined : value;
 
 const optionalString = z.preprocess(emptyToUndefined, z.string().trim().optional());
-const optionalUrl = (example: string) =>
-  z.preprocess(emptyToUndefined, z.url({ error: `not a URL: set it like ${example}, or leave it empty` }).optional());
+const optionalUrl = (example: string, composeSource: string) =>
+  z.preprocess(
+    emptyToUndefined,
+    z.url({ error: `not a URL: set it like ${example} (Compose builds it from ${composeSource} in .env)` }).optional(),
+  );
 
 export const DEFAULT_CREDENTIALS_FILE = "/run/app-credentials/logto-client.json";
 export const DEFAULT_LOGTO_TIMEOUT_MS = 10_000;
 
 export const envSchema = z.object({
   /** Public URL of the app, e.g. https://app.example.com (Auth.js reads it too). */
-  AUTH_URL: optionalUrl("https://app.example.com"),
+  AUTH_URL: optionalUrl("https://app.example.com", "APP_DOMAIN"),
   /** Auth.js cookie encryption secret (Auth.js reads it directly). */
   AUTH_SECRET: optionalString,
   /** Logto's OIDC issuer, exactly `https://${LOGTO_DOMAIN}/oidc`. */
-  AUTH_LOGTO_ISSUER: optionalUrl("https://auth.example.com/oidc"),
+  AUTH_LOGTO_ISSUER: optionalUrl("https://auth.example.com/oidc", "LOGTO_DOMAIN"),
   AUTH_LOGTO_ID: optionalString,
   AUTH_LOGTO_SECRET: optionalString,
   /** JSON `{"clientId","clientSecret"}` written by the seed; used when AUTH_LOGTO_ID/SECRET are unset. */
