@@ -14,6 +14,12 @@ ROOT=$(stack_dir)
 ENV_FILE=$ROOT/.env
 cd "$ROOT"
 
+# The command that runs this script again with the same compose files (the sandbox's overlay too).
+case ":${COMPOSE_FILE:-}:" in
+*:compose.sandbox.yaml:*) again="make up-sandbox" ;;
+*) again="make up" ;;
+esac
+
 # ---- host prerequisites: Docker with Compose v2 -------------------------------------------------
 if ! command -v docker >/dev/null 2>&1; then
 	echo "error: docker not found. Install Docker Engine 24+ with the Compose v2 plugin: https://docs.docker.com/engine/install/" >&2
@@ -21,6 +27,17 @@ if ! command -v docker >/dev/null 2>&1; then
 fi
 if ! compose_version=$(docker compose version 2>/dev/null); then
 	echo "error: \`docker compose\` (Compose v2) not found. Install the docker-compose-plugin package (Compose v2.26+); the old docker-compose 1.x does not work." >&2
+	exit 1
+fi
+# Without a reachable daemon every later step (and every command a failure would suggest) fails
+# the same way: say that, in Docker's own words, before touching anything.
+if ! daemon_error=$(docker info --format '{{.ServerVersion}}' 2>&1 >/dev/null); then
+	cat >&2 <<HINT
+error: the Docker daemon is not reachable; nothing was started.
+  docker info: $(printf '%s\n' "$daemon_error" | sed -n '/./{p;q;}')
+Fix: start it (sudo systemctl start docker), or if it runs: check DOCKER_HOST and that you may use
+its socket (sudo usermod -aG docker \$USER, then log in again); then \`$again\` again.
+HINT
 	exit 1
 fi
 
@@ -55,14 +72,14 @@ fi
 # ---- start ----------------------------------------------------------------------------------------
 echo "starting the stack ($compose_version); the first run builds images and takes a few minutes..."
 if ! docker compose up -d --build --wait --remove-orphans "$@"; then
-	cat >&2 <<'HINT'
+	cat >&2 <<HINT
 
 The stack did not become healthy. Look at:
   docker compose ps -a                   which service is unhealthy or exited
   docker compose logs --tail=100 seed    the one-shot provisioning (exit code 2 = configuration)
   docker compose logs --tail=100 logto   Logto (database, alterations)
   docker compose logs --tail=100 caddy   certificates (TLS_MODE=acme needs DNS and ports 80/443)
-Fix, then run `make up` again (it is safe to repeat).
+Fix, then run \`$again\` again (it is safe to repeat).
 HINT
 	exit 1
 fi

@@ -274,7 +274,9 @@ describe("up.sh (make up)", () => {
   // A stand-in `docker` that records its arguments: proves what `make up` starts, and when it does not.
   // `compose config` answers the project model (with the emulator's service when `sandbox`); `ps`
   // lists a running emulator container of project wechat-logto-stack when `emulatorRunning`.
-  function fakeDocker(opts: { composeVersion?: boolean; upFails?: boolean; sandbox?: boolean; emulatorRunning?: boolean } = {}) {
+  function fakeDocker(
+    opts: { composeVersion?: boolean; daemonDown?: boolean; upFails?: boolean; sandbox?: boolean; emulatorRunning?: boolean } = {},
+  ) {
     const bin = scratchDir("bin-");
     const calls = join(bin, "calls.log");
     writeFileSync(
@@ -283,6 +285,7 @@ describe("up.sh (make up)", () => {
 echo "$*" >> "${calls}"
 case "$*" in
 "compose version") ${opts.composeVersion === false ? 'echo "docker: unknown command: docker compose" >&2; exit 1' : 'echo "Docker Compose version v2.26.1"'} ;;
+"info"*) ${opts.daemonDown ? 'echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2; exit 1' : "echo 24.0.7"} ;;
 "compose up"*) ${opts.upFails ? "exit 1" : "exit 0"} ;;
 "compose config") printf 'name: wechat-logto-stack\nservices:\n  app:\n    image: app\n${opts.sandbox ? "  wechat-emulator:\\n    image: emulator\\n" : ""}volumes:\n  wechat-emulator-ca: {}\n' ;;
 "ps -q --filter label=com.docker.compose.project=wechat-logto-stack --filter label=com.docker.compose.service=wechat-emulator") ${opts.emulatorRunning ? "echo 0123456789ab" : ":"} ;;
@@ -292,9 +295,10 @@ esac
     chmodSync(join(bin, "docker"), 0o755);
     return { path: `${bin}:${process.env.PATH}`, calls: () => (existsSync(calls) ? readFileSync(calls, "utf8").trim().split("\n") : []) };
   }
-  function up(dir: string, docker: ReturnType<typeof fakeDocker>) {
-    return run(SH, [script("up.sh")], { env: { STACK_DIR: dir, PATH: docker.path } });
+  function up(dir: string, docker: ReturnType<typeof fakeDocker>, env: Record<string, string> = {}) {
+    return run(SH, [script("up.sh")], { env: { STACK_DIR: dir, PATH: docker.path, ...env } });
   }
+  const preflight = ["compose version", "info --format {{.ServerVersion}}"];
 
   it("first run on a fresh clone: creates .env with secrets, starts with --wait, prints URLs and where the admin password is", () => {
     const { dir, envFile } = scratchStack();
@@ -302,7 +306,7 @@ esac
     const r = up(dir, docker);
     expect(r.code, r.stderr).toBe(0);
     expect(parseEnv(readFileSync(envFile, "utf8")).AUTH_SECRET).toMatch(/^[A-Za-z0-9]{48}$/);
-    expect(docker.calls()).toEqual(["compose version", "compose up -d --build --wait --remove-orphans"]);
+    expect(docker.calls()).toEqual([...preflight, "compose up -d --build --wait --remove-orphans"]);
     expect(r.stdout).toContain("https://app.localhost");
     expect(r.stdout).toContain("https://auth.localhost/oidc");
     expect(r.stdout).toContain("https://admin.localhost/console");
@@ -317,7 +321,7 @@ esac
     const r = up(dir, docker);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("ADMIN_DOMAIN equals LOGTO_DOMAIN");
-    expect(docker.calls()).toEqual(["compose version"]);
+    expect(docker.calls()).toEqual(preflight);
   });
 
   it("an existing .env with an empty secret is not silently refilled: it stops and names `make secrets`", () => {
@@ -338,11 +342,34 @@ esac
     expect(existsSync(envFile)).toBe(false);
   });
 
-  it("a stack that does not become healthy: exit 1 with where to look", () => {
+  it("with the Docker daemon down it says so in Docker's words and starts nothing, not even .env", () => {
+    const { dir, envFile } = scratchStack();
+    const docker = fakeDocker({ daemonDown: true });
+    const r = up(dir, docker);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: the Docker daemon is not reachable; nothing was started\.$/m);
+    expect(r.stderr).toContain("docker info: Cannot connect to the Docker daemon at unix:///var/run/docker.sock.");
+    expect(r.stderr).toContain("sudo systemctl start docker");
+    expect(r.stderr).not.toContain("did not become healthy");
+    expect(r.stderr).not.toContain("docker compose logs");
+    expect(docker.calls()).toEqual(preflight);
+    expect(existsSync(envFile)).toBe(false);
+  });
+
+  it("a stack that does not become healthy: exit 1 with where to look, and `make up` again", () => {
     const { dir } = scratchStack(FILLED_SECRETS);
     const r = up(dir, fakeDocker({ upFails: true }));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("docker compose logs --tail=100 seed");
+    expect(r.stderr).toContain("run `make up` again");
+  });
+
+  it("`make up-sandbox` that does not become healthy suggests `make up-sandbox` again, not `make up` (which drops the sandbox)", () => {
+    const { dir } = scratchStack(FILLED_SECRETS);
+    const r = up(dir, fakeDocker({ upFails: true, sandbox: true }), { COMPOSE_FILE: "compose.yaml:compose.sandbox.yaml" });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("run `make up-sandbox` again");
+    expect(r.stderr).not.toContain("`make up`");
   });
 
   const realWechat = { ...FILLED_SECRETS, WECHAT_APP_ID: "wx1234567890abcdef", WECHAT_APP_SECRET: "real-looking-secret" };
@@ -380,7 +407,7 @@ esac
     const docker = fakeDocker({ emulatorRunning: true });
     const r = up(dir, docker);
     expect(r.code, r.stderr).toBe(0);
-    expect(docker.calls()).toEqual(["compose version", upCall]);
+    expect(docker.calls()).toEqual([...preflight, upCall]);
   });
 
   it("on a VPS it reminds the WeChat callback domain and does not talk about Caddy's local root", () => {
