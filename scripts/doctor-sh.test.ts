@@ -23,10 +23,17 @@ beforeAll(() => {
   mkdirSync(bin);
   mkdirSync(procNet);
   // docker: daemon 27.3.1; nothing else is called when DOCTOR_TS_CMD is set
-  writeFileSync(join(bin, "docker"), '#!/bin/sh\n[ "$1" = version ] && echo "${FAKE_DOCKER_VERSION:-27.3.1}"\nexit 0\n');
+  writeFileSync(join(bin, "docker"), '#!/bin/sh\n[ "$1" = version ] && echo "${FAKE_DOCKER_VERSION:-27.3.1}"\n[ "$1" = info ] && echo "${FAKE_DOCKER_ROOT:-}"\nexit 0\n');
   writeFileSync(join(bin, "resolve"), '#!/bin/sh\ncase $1 in\n  auth.example.com|app.example.com) echo 203.0.113.7 ;;\n  admin.example.com) echo 198.51.100.1 ;;\nesac\n');
   writeFileSync(join(bin, "valid"), "exit 0\n");
-  for (const f of ["docker", "resolve"]) chmodSync(join(bin, f), 0o755);
+  // df -P: a path under */docker is on /var/lib/docker ($FAKE_DF_DOCKER % full), any other on /srv
+  // ($FAKE_DF_PERCENT %); both 40 by default
+  writeFileSync(
+    join(bin, "df"),
+    '#!/bin/sh\necho "Filesystem 1024-blocks Used Available Capacity Mounted on"\n' +
+      'case $1 in */docker) echo "/dev/vdc 1000 1 1 ${FAKE_DF_DOCKER:-40}% /var/lib/docker" ;; *) echo "/dev/vdb 1000 1 1 ${FAKE_DF_PERCENT:-40}% /srv" ;; esac\n',
+  );
+  for (const f of ["docker", "resolve", "df"]) chmodSync(join(bin, f), 0o755);
   writeFileSync(join(procNet, "tcp6"), tcpHeader);
 });
 
@@ -39,6 +46,7 @@ const env = (extra: Record<string, string> = {}) => ({
   DOCTOR_RESOLVE: join(bin, "resolve"),
   DOCTOR_HOST_ADDRS: "127.0.0.1 203.0.113.7",
   DOCTOR_TS_CMD: tsChecks,
+  DOCTOR_DF: join(bin, "df"),
   // the real validator has its own test below; here a stand-in that accepts any .env
   ENV_VALIDATOR: join(bin, "valid"),
   ...extra,
@@ -111,6 +119,24 @@ describe("make doctor (scripts/doctor.sh)", () => {
     expect(r.stdout).toMatch(/^FAIL {2}env: APP_DOMAIN equals LOGTO_DOMAIN \(auth.example.com\)\n {6}fix: give the app its own host name/m);
     expect(r.stdout).toMatch(/^FAIL {2}env: POSTGRES_PASSWORD is empty\n {6}fix: run `make secrets`/m);
     expect(r.code).toBe(1);
+  }, 30_000);
+
+  it("disk: WARN over 85 % used, for Docker's data and for the backups, each on its own filesystem", async () => {
+    writeFileSync(join(work, ".env"), "LOGTO_DOMAIN=auth.localhost\nAPP_DOMAIN=app.localhost\nADMIN_DOMAIN=admin.localhost\n", { mode: 0o600 });
+    writeFileSync(join(procNet, "tcp"), tcpHeader);
+    mkdirSync(join(work, "docker"), { recursive: true });
+    const base = { ...env(), COMPOSE: fakeCompose().bin, FAKE_COMPOSE_VERSION: "2.29.7", FAKE_DOCKER_ROOT: join(work, "docker") };
+
+    const fine = await runScript("doctor.sh", [], { ...base, FAKE_DF_DOCKER: "85", FAKE_DF_PERCENT: "12" });
+    expect(fine.stdout).toContain(`OK    disk docker: /var/lib/docker is 85 % full, it holds Docker's data (${join(work, "docker")})`);
+    expect(fine.stdout).toContain(`OK    disk backups: /srv is 12 % full, it holds the backups (${join(work, "backups")})`);
+    expect(fine.code).toBe(0);
+
+    const full = await runScript("doctor.sh", [], { ...base, FAKE_DF_DOCKER: "86", FAKE_DF_PERCENT: "97" });
+    expect(full.stdout).toContain("WARN  disk docker: /var/lib/docker is 86 % full (over 85 %)");
+    expect(full.stdout).toMatch(/WARN {2}disk backups: \/srv is 97 % full \(over 85 %\), it holds the backups .*\n {6}fix: free space: docker image prune -a/);
+    expect(full.stdout.trim().split("\n").at(-1)).toMatch(/^doctor: \d+ OK, 2 WARN, 0 FAIL, \d+ SKIP$/);
+    expect(full.code).toBe(0);
   }, 30_000);
 
   it("no .env and no Docker daemon: says so and still reports the rest", async () => {

@@ -10,7 +10,8 @@
 # Overrides (tests, unusual hosts): DOCTOR_TS_CMD (run the TS checks some other way, e.g.
 # "npm run --silent doctor --"), DOCTOR_RESOLVE (command printing a name's addresses),
 # DOCTOR_HOST_ADDRS (this host's addresses), DOCTOR_PUBLIC_IP (the public address behind NAT),
-# PROC_NET (default /proc/net), DOCTOR_MIN_DOCKER (24.0.0), DOCTOR_MIN_COMPOSE (2.26.0).
+# PROC_NET (default /proc/net), DOCTOR_MIN_DOCKER (24.0.0), DOCTOR_MIN_COMPOSE (2.26.0),
+# DOCTOR_DF (default "df -P"), DOCTOR_DISK_MAX_PERCENT (85).
 set -u
 . "$(dirname -- "$0")/lib.sh"
 
@@ -209,6 +210,49 @@ check_dns() {
   done
 }
 
+# ---- Disk ----------------------------------------------------------------------------------------
+# The filesystems of Docker's data (images, volumes: the database, container logs) and of the
+# backups: over DOCTOR_DISK_MAX_PERCENT (85) used, WARN. A full disk stops PostgreSQL, and with
+# it every sign-in. DOCTOR_DF replaces `df -P` (tests).
+: "${DOCTOR_DISK_MAX_PERCENT:=85}"
+: "${DOCTOR_DF:=df -P}"
+# disk_usage PATH: "<percent> <mount point>" of the filesystem holding PATH (or its nearest existing parent)
+disk_usage() {
+  _p=$1
+  while [ ! -e "$_p" ] && [ "$_p" != / ] && [ "$_p" != . ]; do _p=$(dirname -- "$_p"); done
+  $DOCTOR_DF "$_p" 2>/dev/null | awk 'NR == 2 { sub(/%$/, "", $5); print $5, $6 }'
+}
+check_disk() {
+  docker_root=
+  if [ "$docker_ok" = 1 ]; then docker_root=$(docker info --format '{{.DockerRootDir}}' 2>/dev/null); fi
+  seen=
+  for what in docker backups; do
+    case $what in
+      docker)
+        path=$docker_root
+        if [ -z "$path" ]; then report SKIP "disk docker" "Docker's data directory is unknown (daemon not reachable)"; continue; fi
+        if [ ! -d "$path" ]; then report SKIP "disk docker" "Docker's data ($path) is not on this machine (Docker Desktop, or a remote DOCKER_HOST)"; continue; fi
+        label="Docker's data ($path)" ;;
+      backups) path=$BACKUP_DIR; label="the backups ($path)" ;;
+    esac
+    usage=$(disk_usage "$path")
+    pct=${usage%% *}
+    mount=${usage#* }
+    case $pct in
+      '' | *[!0-9]*) report SKIP "disk $what" "cannot read the disk usage of $path (df -P)"; continue ;;
+    esac
+    # one line per filesystem: backups on the same disk as Docker's data say so
+    case " $seen " in *" $mount "*) report OK "disk $what" "$label: on $mount too (above)"; continue ;; esac
+    seen="$seen $mount"
+    if [ "$pct" -gt "$DOCTOR_DISK_MAX_PERCENT" ]; then
+      report WARN "disk $what" "$mount is $pct % full (over $DOCTOR_DISK_MAX_PERCENT %), it holds $label" \
+        "free space: docker image prune -a and docker builder prune (unused images and build cache), move old backups off the machine; a full disk stops PostgreSQL"
+    else
+      report OK "disk $what" "$mount is $pct % full, it holds $label"
+    fi
+  done
+}
+
 # ---- Network checks (TypeScript) -----------------------------------------------------------------
 TS_VARS="LOGTO_DOMAIN APP_DOMAIN ADMIN_DOMAIN TLS_MODE WECHAT_APP_ID WECHAT_APP_SECRET WECHAT_API_BASE LOGTO_URL APP_URL ADMIN_URL DOCTOR_TIMEOUT_MS"
 run_ts_checks() {
@@ -265,6 +309,7 @@ check_docker
 if [ "$docker_ok" = 1 ]; then check_stack; fi
 check_ports
 check_dns
+check_disk
 run_ts_checks
 
 printf 'doctor: %s OK, %s WARN, %s FAIL, %s SKIP\n' "$n_ok" "$n_warn" "$n_fail" "$n_skip"
