@@ -101,6 +101,7 @@ describe("make backup / make restore", () => {
     const r = await runScript("backup.sh", [], {
       STACK_DIR: work,
       COMPOSE: compose.bin,
+      FAKE_RUNNING: "postgres",
       ...clientEnv(pg),
     });
     expect(r.stderr).not.toContain("do-not-print-me");
@@ -208,7 +209,12 @@ describe("make backup / make restore", () => {
 
   it("keeps the newest BACKUP_RETENTION backups and never leaves a partial file", async () => {
     for (const stem of ["20200101T000000Z", "20200102T000000Z", "20200103T000000Z"]) {
-      const r = await runScript("backup.sh", ["--name", stem], { STACK_DIR: work, COMPOSE: fakeCompose().bin, ...clientEnv(pg) });
+      const r = await runScript("backup.sh", ["--name", stem], {
+        STACK_DIR: work,
+        COMPOSE: fakeCompose().bin,
+        FAKE_RUNNING: "postgres",
+        ...clientEnv(pg),
+      });
       expect(r.code, r.stderr).toBe(0);
     }
     const dumps = readdirSync(join(work, "backups")).filter((f) => f.endsWith(".dump")).sort();
@@ -221,6 +227,7 @@ describe("make backup / make restore", () => {
     const failing = await runScript("backup.sh", ["--name", "20300101T000000Z"], {
       STACK_DIR: work,
       COMPOSE: fakeCompose().bin,
+      FAKE_RUNNING: "postgres",
       ...clientEnv(pg),
       PG_DUMP: failingDump,
     });

@@ -4,7 +4,10 @@
 #   backups/<UTC timestamp>.roles.sql  the cluster's roles (Logto's per-tenant roles; needed to
 #                                      restore into a new PostgreSQL cluster, e.g. a major upgrade)
 # Files are owner-only (umask 077), written under a temporary name and renamed when complete.
-# Keeps the newest BACKUP_RETENTION dumps (.env, default 7).
+# Keeps the newest BACKUP_RETENTION dumps (.env, default 7) of those named <UTC timestamp>.dump;
+# a backup named otherwise with --name (upgrade.sh's <time>-before-logto-x.y.z, the rollback path
+# make upgrade prints) is never removed.
+# Refuses, leaving nothing behind, when the stack's PostgreSQL is not running.
 # Options: --name NAME   file name stem instead of the timestamp (upgrade.sh uses it)
 set -eu
 . "$(dirname -- "$0")/lib.sh"
@@ -14,7 +17,7 @@ name=
 while [ $# -gt 0 ]; do
   case $1 in
     --name) name=${2:?--name needs a value}; shift 2 ;;
-    -h | --help) sed -n '2,9p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,11p' "$0"; exit 0 ;;
     *) die "unknown option $1" "usage: scripts/backup.sh [--name NAME]" ;;
   esac
 done
@@ -28,6 +31,13 @@ esac
 case $name in
   *[!A-Za-z0-9._-]* | .*) die "backup name '$name' may use only letters, digits, . _ -" ;;
 esac
+# Before anything is written: a backup of a stopped stack is only an empty backups/.
+if ! running=$($COMPOSE ps --status running -q postgres 2>/dev/null); then
+  die "docker compose ps failed; nothing backed up" "is Docker running? docker info"
+fi
+[ -n "$running" ] || die "the stack is down (postgres is not running); nothing backed up" "make up, then make backup"
+created_dir=
+[ -d "$BACKUP_DIR" ] || created_dir=yes
 mkdir -p "$BACKUP_DIR"
 chmod 700 "$BACKUP_DIR" 2>/dev/null || true
 dump="$BACKUP_DIR/$name.dump"
@@ -40,6 +50,8 @@ progress_pid=
 cleanup() {
   [ -n "$progress_pid" ] && kill "$progress_pid" 2>/dev/null
   rm -f "$part_dump" "$part_roles"
+  # a backups/ this run created stays only with a backup in it (rmdir removes only an empty one)
+  [ -z "$created_dir" ] || rmdir "$BACKUP_DIR" 2>/dev/null || :
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -71,8 +83,8 @@ mv -f "$part_dump" "$dump"
 size=$(wc -c <"$dump" | tr -d ' ')
 say "backup: wrote $dump ($size bytes, $entries archive entries) and $(basename -- "$roles")"
 
-# only our own names: <stem>.dump with a UTC timestamp first; newest (by name) first
-ls -1 "$BACKUP_DIR" | grep -E '^[0-9]{8}T[0-9]{6}Z[A-Za-z0-9._-]*\.dump$' | sort -r |
+# only the names this script gives itself (<UTC timestamp>.dump), newest (by name) first
+ls -1 "$BACKUP_DIR" | grep -E '^[0-9]{8}T[0-9]{6}Z\.dump$' | sort -r |
   tail -n +"$((retention + 1))" | while IFS= read -r old; do
     rm -f "$BACKUP_DIR/$old" "$BACKUP_DIR/${old%.dump}.roles.sql"
     say "backup: removed $old (BACKUP_RETENTION=$retention)"

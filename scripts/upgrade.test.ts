@@ -31,6 +31,7 @@ const env = (compose: string, extra: Record<string, string> = {}) => ({
   STACK_DIR: work,
   COMPOSE: compose,
   FAKE_LOG_VERSION: "1",
+  FAKE_RUNNING: "postgres",
   ...tools,
   ...extra,
 });
@@ -43,6 +44,7 @@ describe("make upgrade LOGTO_VERSION=x.y.z", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(compose.calls()).toEqual([
       "[LOGTO_VERSION=1.43.0] up -d --wait postgres",
+      "[LOGTO_VERSION=1.43.0] ps --status running -q postgres",
       "[LOGTO_VERSION=1.43.0] pull logto",
       "[LOGTO_VERSION=1.43.0] stop logto",
       "[LOGTO_VERSION=1.43.0] run --rm --no-deps --entrypoint sh logto -c npm run alteration deploy latest",
