@@ -35,7 +35,8 @@ export function runScript(script: string, args: string[], env: Record<string, st
 /**
  * A stand-in for `docker compose`: logs each call to compose.log; `ps` prints the ids listed in
  * $FAKE_RUNNING (space-separated service names); `version` prints $FAKE_COMPOSE_VERSION;
- * FAKE_FAIL_ON=<subcommand> makes that one fail; FAKE_LOG_VERSION=1 logs $LOGTO_VERSION too. Returns the dir and a reader for the log.
+ * FAKE_FAIL_ON=<subcommand> makes that one fail, FAKE_FAIL_ARGS=<all arguments> only the call with exactly
+ * those; FAKE_LOG_VERSION=1 logs $LOGTO_VERSION too. Returns the dir and a reader for the log.
  */
 export function fakeCompose(dir = mkdtempSync(join(tmpdir(), "fake-compose-"))) {
   const bin = join(dir, "compose");
@@ -46,6 +47,7 @@ export function fakeCompose(dir = mkdtempSync(join(tmpdir(), "fake-compose-"))) 
     `#!/bin/sh
 printf '%s%s\\n' "\${FAKE_LOG_VERSION:+[LOGTO_VERSION=\${LOGTO_VERSION:-}] }" "$*" >> "${log}"
 [ -n "\${FAKE_FAIL_ON:-}" ] && [ "$1" = "\$FAKE_FAIL_ON" ] && exit 1
+[ -n "\${FAKE_FAIL_ARGS:-}" ] && [ "$*" = "\$FAKE_FAIL_ARGS" ] && exit 1
 case "$1" in
   version) [ -n "\${FAKE_COMPOSE_VERSION:-}" ] && echo "\$FAKE_COMPOSE_VERSION" ;;
   ps) for s in \${FAKE_RUNNING:-}; do for a in "$@"; do [ "$a" = "$s" ] && echo "id-$s"; done; done ;;
