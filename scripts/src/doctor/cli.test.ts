@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { node22 } from "../../../tests/harness/index.js";
 import { defaultApp, start, type Emulator } from "../../../wechat-emulator/src/index.js";
 import { repoRoot, runCommand, scriptsDir, type Run } from "../../test/helpers.ts";
-import { httpGet, tlsProbe } from "./net.ts";
+import { httpGet, lookup, tlsProbe } from "./net.ts";
 
 const tsx = join(repoRoot, "node_modules", ".bin", "tsx");
 const cli = join(scriptsDir, "src", "doctor", "cli.ts");
@@ -112,6 +112,23 @@ describe("npm run doctor -- --only wechat", () => {
     });
     expect(res.status).toBe(200);
     await expect(httpGet(`${emulator.url}/`, { timeoutMs: 5000 })).rejects.toThrow(/certificate/);
+  });
+
+  it("*.localhost reaches this machine as in browsers, whatever the system resolver says (RFC 6761)", async () => {
+    const port = Number(new URL(emulator.url).port);
+    const cert = await tlsProbe({ host: "auth.localhost", port, servername: "localhost", timeoutMs: 5000 });
+    expect(cert.matchesHost).toBe(true);
+    const res = await httpGet(`https://app.localhost:${port}/sns/oauth2/access_token?appid=x&secret=y&code=z&grant_type=authorization_code`, {
+      timeoutMs: 5000,
+      insecure: true,
+    });
+    expect(res.status).toBe(200);
+    const all = await new Promise((done, fail) =>
+      lookup("ADMIN.LOCALHOST.", { all: true }, (err, addresses) => (err ? fail(err) : done(addresses))),
+    );
+    expect(all).toEqual([{ address: "127.0.0.1", family: 4 }]);
+    // other names still go to the resolver
+    await expect(httpGet(`http://no-such-host.invalid:${port}/`, { timeoutMs: 5000 })).rejects.toThrow(/ENOTFOUND/);
   });
 
   it("WeChat unreachable: FAIL with the address, exit 1, secret not in the error", async () => {

@@ -1,6 +1,8 @@
 // The two network primitives the checks use; injected so tests can replace them.
+import dns from "node:dns";
 import http from "node:http";
 import https from "node:https";
+import type { LookupFunction } from "node:net";
 import tls from "node:tls";
 
 export type HttpResponse = { status: number; body: string };
@@ -17,6 +19,23 @@ export type PeerCert = {
 };
 export type TlsProbe = (o: { host: string; port: number; servername: string; timeoutMs: number }) => Promise<PeerCert>;
 
+/** localhost and *.localhost: loopback by definition (RFC 6761 6.3), the stack's default names. */
+export const isLocalhostName = (host: string) => /(^|\.)localhost\.?$/i.test(host);
+
+/**
+ * dns.lookup, except that *.localhost is loopback as in browsers: glibc without nss-myhostname
+ * (Debian's default) answers ENOTFOUND for auth.localhost, a lie about a running stack.
+ */
+export const lookup: LookupFunction = (hostname, options, callback) => {
+  if (!isLocalhostName(hostname)) {
+    dns.lookup(hostname, options, callback);
+    return;
+  }
+  const loopback = options.family === 6 ? { address: "::1", family: 6 } : { address: "127.0.0.1", family: 4 };
+  if (options.all) callback(null, [loopback]);
+  else callback(null, loopback.address, loopback.family);
+};
+
 /** GET with a deadline; `insecure` skips certificate checks (Caddy's internal CA). */
 export const httpGet: HttpGet = (url, { timeoutMs, insecure }) =>
   new Promise((resolve, reject) => {
@@ -24,7 +43,7 @@ export const httpGet: HttpGet = (url, { timeoutMs, insecure }) =>
     const mod = u.protocol === "https:" ? https : http;
     const req = mod.get(
       u,
-      { timeout: timeoutMs, ...(u.protocol === "https:" ? { rejectUnauthorized: !insecure } : {}) },
+      { timeout: timeoutMs, lookup, ...(u.protocol === "https:" ? { rejectUnauthorized: !insecure } : {}) },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
@@ -38,7 +57,7 @@ export const httpGet: HttpGet = (url, { timeoutMs, insecure }) =>
 
 export const tlsProbe: TlsProbe = ({ host, port, servername, timeoutMs }) =>
   new Promise((resolve, reject) => {
-    const socket = tls.connect({ host, port, servername, rejectUnauthorized: false, ALPNProtocols: ["http/1.1"] });
+    const socket = tls.connect({ host, port, lookup, servername, rejectUnauthorized: false, ALPNProtocols: ["http/1.1"] });
     socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`no TLS handshake within ${timeoutMs} ms`)));
     socket.once("secureConnect", () => {
       const cert = socket.getPeerCertificate();
