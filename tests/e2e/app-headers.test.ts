@@ -4,7 +4,7 @@
 import type { Page, Response } from "playwright-core";
 import { beforeEach, describe, expect, inject, it } from "vitest";
 import type { StackInfo } from "../harness/index.js";
-import { utils } from "./utils.js";
+import { TEXT, utils } from "./utils.js";
 
 interface Violation {
   source: "event" | "console";
@@ -85,6 +85,23 @@ describe("The app's Content-Security-Policy and Permissions-Policy in Chromium",
 
   // Without JavaScript (or before the page is hydrated) the sign-in form is a real form POST, redirected
   // to Logto and on to WeChat's QR page: Chromium checks form-action on each of those redirects.
+  // Logto sends its own Strict-Transport-Security; with internal TLS (the harness's, make e2e's) the
+  // stack sends none on any host (caddy/snippets/tls-internal).
+  it("no document of the app, Logto or the console carries Strict-Transport-Security (TLS_MODE=internal)", async () => {
+    const { page } = await utils.browser(stack);
+    const seen: Array<{ url: string; hsts: string | undefined }> = [];
+    page.on("response", (response) => {
+      if (response.request().resourceType() === "document") seen.push({ url: response.url(), hsts: response.headers()["strict-transport-security"] });
+    });
+    await utils.startWeChatSignIn(page, stack);
+    await page.goto(`${stack.urls.admin}/console`);
+    await page.getByText(TEXT.en.logtoSignInTitle, { exact: true }).first().waitFor();
+
+    const origins = new Set(seen.map((r) => new URL(r.url).origin));
+    for (const url of [stack.urls.app, stack.urls.logto, stack.urls.admin]) expect(origins).toContain(new URL(url).origin);
+    expect(seen.filter((r) => r.hsts !== undefined)).toEqual([]);
+  });
+
   it("the sign-in form submitted natively (no JavaScript) reaches WeChat's QR page and signs in", async () => {
     const { page } = await utils.browser(stack);
     const watched = await watchApp(page, stack);

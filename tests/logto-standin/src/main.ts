@@ -173,6 +173,9 @@ export const start = async (config: Config = configFromEnv()) => {
   const listen = (port: number) =>
     new Promise<http.Server>((resolve, reject) => {
       const server = http.createServer((req, res) => {
+        // As Logto (its security headers, helmet's default HSTS) on every response of both ports:
+        // the stack's Caddy must replace or remove it (caddy/snippets/tls-*).
+        res.setHeader("strict-transport-security", "max-age=15552000; includeSubDomains");
         void handle(req, res, port);
       });
       server.once("error", reject);
