@@ -33,16 +33,6 @@ report() {
   if [ -n "${4:-}" ] && { [ "$1" = FAIL ] || [ "$1" = WARN ]; }; then printf '      fix: %s\n' "$4"; fi
 }
 
-# version_ge A B: dotted version A >= B (a leading v and -suffixes ignored)
-version_ge() {
-  awk -v a="${1#v}" -v b="${2#v}" 'BEGIN {
-    sub(/[-+].*/, "", a); sub(/[-+].*/, "", b)
-    na = split(a, x, "."); nb = split(b, y, ".")
-    for (i = 1; i <= 3; i++) { xi = (i <= na) ? x[i] + 0 : 0; yi = (i <= nb) ? y[i] + 0 : 0
-      if (xi > yi) exit 0; if (xi < yi) exit 1 }
-    exit 0 }'
-}
-
 is_local_domain() {
   case $1 in localhost | *.localhost | *.test | *.local) return 0 ;; *) return 1 ;; esac
 }

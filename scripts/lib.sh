@@ -80,5 +80,15 @@ compose_running() {
   [ -n "$($COMPOSE ps --status running -q "$1" 2>/dev/null)" ]
 }
 
+# version_ge A B: dotted version A >= B (a leading v and -suffixes ignored)
+version_ge() {
+  awk -v a="${1#v}" -v b="${2#v}" 'BEGIN {
+    sub(/[-+].*/, "", a); sub(/[-+].*/, "", b)
+    na = split(a, x, "."); nb = split(b, y, ".")
+    for (i = 1; i <= 3; i++) { xi = (i <= na) ? x[i] + 0 : 0; yi = (i <= nb) ? y[i] + 0 : 0
+      if (xi > yi) exit 0; if (xi < yi) exit 1 }
+    exit 0 }'
+}
+
 # timestamp for file names, sortable, UTC
 stamp() { date -u +%Y%m%dT%H%M%SZ; }

@@ -1,13 +1,17 @@
 #!/bin/sh
-# make upgrade LOGTO_VERSION=x.y.z: move the stack to another Logto release.
-#   1. backup first (backups/<time>-before-logto-x.y.z.dump, the stack keeps running)
-#   2. .env: LOGTO_VERSION=x.y.z (the old file kept as .env.<time>.bak, the old value in a comment)
-#   3. docker compose pull logto (a wrong version stops here, .env put back)
-#   4. stop Logto, deploy the database alterations (`npm run alteration deploy latest` in the new image)
-#   5. docker compose up -d --wait (Logto's start command deploys again: a no-op) and health
-#   6. print how to roll back: the old .env and the backup
+# make upgrade LOGTO_VERSION=x.y.z [LOGTO_IMAGE=ref]: move the stack to another Logto release.
+#   0. checks first, nothing changed yet: an exact, newer version; the image it will run (Compose's
+#      own resolution of compose.yaml: LOGTO_IMAGE, else svhd/logto:x.y.z) differs from the running
+#      one, and is on this machine or can be pulled
+#   1. backup (backups/<time>-before-logto-x.y.z.dump; retention never removes it; the stack keeps running)
+#   2. .env: LOGTO_VERSION=x.y.z (and LOGTO_IMAGE when given); the old file kept as .env.<time>.bak
+#   3. stop Logto, deploy the database alterations with the NEW image (`npm run alteration deploy latest`)
+#   4. docker compose up -d --wait: every service healthy (Logto's start command deploys again: a no-op)
+#   5. print how to roll back: the old .env, then the backup
+# A mirror or a test image: LOGTO_IMAGE on the command line names the new image (it goes into .env).
 set -eu
 . "$(dirname -- "$0")/lib.sh"
+: "${DOCKER:=docker}"
 
 new=${1:-}
 [ -n "$new" ] || die "which version?" "make upgrade LOGTO_VERSION=x.y.z (releases: https://github.com/logto-io/logto/releases)"
@@ -15,23 +19,70 @@ printf '%s\n' "$new" | grep -Eq '^[0-9]+\.[0-9]+\.[0-9]+$' ||
   die "LOGTO_VERSION=$new is not an exact version" "an image tag of svhd/logto like 1.43.0 (not latest, not 1.43)"
 [ -f "$ENV_FILE" ] || die "$ENV_FILE not found" "make up first: there is nothing to upgrade yet"
 
-prev=$(env_file_get LOGTO_VERSION 1.42.0)
-if [ "$new" = "$prev" ]; then
+# make exports its command-line variables: LOGTO_IMAGE from there (or the shell) is the new image.
+# Every command below gets the versions it needs explicitly; Compose must not see these by accident.
+given_image=${LOGTO_IMAGE:-}
+unset LOGTO_VERSION LOGTO_IMAGE
+
+prev=$(env_get LOGTO_VERSION)
+[ -n "$prev" ] || die "$ENV_FILE has no LOGTO_VERSION" "set the version the stack runs now (e.g. LOGTO_VERSION=1.42.0) and run make upgrade again"
+if [ "$new" = "$prev" ] && [ -z "$given_image" ]; then
   say "upgrade: Logto is already pinned to $new in .env; nothing to do"
   exit 0
 fi
+if ! version_ge "$new" "$prev"; then
+  die "LOGTO_VERSION=$new is older than the $prev in .env; an altered database cannot go back by starting an older Logto" \
+    "roll back with the commands make upgrade printed (the old .env, then make restore of the backups/*-before-logto-$prev.dump)"
+fi
+file_image=$(env_get LOGTO_IMAGE)
+if [ -n "$file_image" ] && [ -z "$given_image" ]; then
+  die ".env sets LOGTO_IMAGE=$file_image, the image of Logto $prev" \
+    "name the image of $new as well: make upgrade LOGTO_VERSION=$new LOGTO_IMAGE=<the same repository>:$new"
+fi
+
+# logto_image: the image Compose resolves for the logto service (compose.yaml is the one definition)
+logto_image() {
+  $COMPOSE config 2>/dev/null | awk '
+    /^[^ ]/ { top = $1 }
+    top == "services:" && /^  [^ ]/ { svc = $1 }
+    top == "services:" && svc == "logto:" && /^    image: / { gsub(/["\047]/, "", $2); print $2; exit }'
+}
+old_ref=$(logto_image)
+[ -n "$old_ref" ] || die "docker compose config does not resolve the logto service" "make check-env, then docker compose config"
+# with_new CMD...: CMD with the new version (and image) in its environment, before .env says so
+with_new() (
+  LOGTO_VERSION=$new
+  export LOGTO_VERSION
+  if [ -n "$given_image" ]; then LOGTO_IMAGE=$given_image; export LOGTO_IMAGE; fi
+  "$@"
+)
+new_ref=$(with_new logto_image)
+if [ "$new_ref" = "$old_ref" ]; then
+  die "the image for Logto $new would be $new_ref, the one Logto $prev runs now" "name the new image: make upgrade LOGTO_VERSION=$new LOGTO_IMAGE=<image of $new>"
+fi
+
+say "upgrade: Logto $prev ($old_ref) -> $new ($new_ref)"
+say "upgrade: step 0/5 the image $new_ref ..."
+if $DOCKER image inspect "$new_ref" >/dev/null 2>&1; then
+  say "upgrade: $new_ref is on this machine"
+elif with_new $COMPOSE pull logto; then
+  say "upgrade: pulled $new_ref"
+else
+  die "the image $new_ref is neither on this machine nor can it be pulled; nothing was changed" \
+    "check the version at https://hub.docker.com/r/svhd/logto/tags (or your mirror's LOGTO_IMAGE) and the network"
+fi
+
 when=$(stamp)
 backup_name="$when-before-logto-$new"
 env_bak="$ENV_FILE.$when.bak"
-
 rollback_help() {
   say ""
   say "To roll back to Logto $prev (database and version as before this upgrade):"
-  say "  cp $(basename -- "$env_bak") .env                                   # LOGTO_VERSION=$prev"
+  say "  cp $(basename -- "$env_bak") $(basename -- "$ENV_FILE")                                   # LOGTO_VERSION=$prev"
   say "  make restore FILE=backups/$backup_name.dump YES=1"
+  if [ -n "$given_image" ]; then say "  (without LOGTO_IMAGE in your shell's environment: it would replace the one in .env)"; fi
 }
 
-say "upgrade: Logto $prev -> $new"
 say "upgrade: step 1/5 backup (the stack keeps running) ..."
 $COMPOSE up -d --wait postgres
 BACKUP_DIR=$BACKUP_DIR sh "$SCRIPTS_DIR/backup.sh" --name "$backup_name"
@@ -39,17 +90,11 @@ BACKUP_DIR=$BACKUP_DIR sh "$SCRIPTS_DIR/backup.sh" --name "$backup_name"
 say "upgrade: step 2/5 pin LOGTO_VERSION=$new in .env (previous file: $(basename -- "$env_bak")) ..."
 cp -p "$ENV_FILE" "$env_bak"
 env_set LOGTO_VERSION "$new" "LOGTO_VERSION before make upgrade on $when: $prev (rollback: scripts/README.md)"
-LOGTO_VERSION=$new
-export LOGTO_VERSION
-
-say "upgrade: step 3/5 pull svhd/logto:$new ..."
-if ! $COMPOSE pull logto; then
-  cp -p "$env_bak" "$ENV_FILE"
-  die "could not pull svhd/logto:$new; .env is back to LOGTO_VERSION=$prev, nothing else changed" \
-    "check the version at https://hub.docker.com/r/svhd/logto/tags and the network"
+if [ -n "$given_image" ]; then
+  env_set LOGTO_IMAGE "$given_image" "LOGTO_IMAGE before make upgrade on $when: ${file_image:-(unset: svhd/logto)}"
 fi
 
-say "upgrade: step 4/5 stop Logto and deploy the database alterations of $new ..."
+say "upgrade: step 3/5 stop Logto $prev and deploy the database alterations of $new with its image ..."
 $COMPOSE stop logto
 if ! $COMPOSE run --rm --no-deps --entrypoint sh logto -c "npm run alteration deploy latest"; then
   warn "error: the database alterations of $new failed (each runs in a transaction; earlier ones may be applied)"
@@ -57,12 +102,12 @@ if ! $COMPOSE run --rm --no-deps --entrypoint sh logto -c "npm run alteration de
   exit 1
 fi
 
-say "upgrade: step 5/5 start and wait until healthy ..."
+say "upgrade: step 4/5 start and wait until every service is healthy ..."
 if ! $COMPOSE up -d --wait; then
   warn "error: the stack did not become healthy on Logto $new: docker compose logs logto"
   rollback_help
   exit 1
 fi
 $COMPOSE ps
-say "upgrade: done, Logto $new is up and healthy. Backup: backups/$backup_name.dump"
+say "upgrade: step 5/5 done, Logto $new is up and healthy. Backup: backups/$backup_name.dump"
 rollback_help

@@ -1,5 +1,6 @@
-// scripts/upgrade.sh with Compose and the PostgreSQL clients replaced: the order of the steps,
-// .env rewritten with the old value kept, and the way back printed.
+// scripts/upgrade.sh with Compose, docker and the PostgreSQL clients replaced: the checks before
+// anything changes, the order of the steps, .env rewritten with the old value kept, and the way
+// back printed. The same on a real engine across real alterations: tests/compose/upgrade.test.ts.
 import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,6 +23,8 @@ beforeEach(() => {
     PG_DUMP: tool("pg_dump", "printf PGDMP"),
     PG_RESTORE: tool("pg_restore", 'cat >/dev/null; echo "1; 2 3 TABLE public users postgres"'),
     PG_DUMPALL: tool("pg_dumpall", "echo 'CREATE ROLE logto_tenant_logto;'"),
+    // docker image inspect: the images listed in $FAKE_LOCAL_IMAGES are on this machine
+    DOCKER: tool("docker", 'for i in ${FAKE_LOCAL_IMAGES:-}; do [ "$3" = "$i" ] && exit 0; done; exit 1'),
   };
 });
 let tools: Record<string, string> = {};
@@ -32,31 +35,36 @@ const env = (compose: string, extra: Record<string, string> = {}) => ({
   COMPOSE: compose,
   FAKE_LOG_VERSION: "1",
   FAKE_RUNNING: "postgres",
+  FAKE_RUNNING: "postgres",
   ...tools,
   ...extra,
 });
 
 describe("make upgrade LOGTO_VERSION=x.y.z", () => {
-  it("backs up, pins the version, pulls, deploys alterations, starts, prints the rollback", async () => {
+  it("checks and pulls the new image first, backs up, pins the version, deploys alterations with Logto stopped, starts, prints the rollback", async () => {
     const compose = fakeCompose();
     // as make passes it: LOGTO_VERSION is also in the environment
     const r = await runScript("upgrade.sh", ["1.43.0"], env(compose.bin, { LOGTO_VERSION: "1.43.0" }));
     expect(r.code, r.stderr).toBe(0);
     expect(compose.calls()).toEqual([
-      "[LOGTO_VERSION=1.43.0] up -d --wait postgres",
-      "[LOGTO_VERSION=1.43.0] ps --status running -q postgres",
+      "[LOGTO_VERSION=1.42.0] config",
+      "[LOGTO_VERSION=1.43.0] config",
       "[LOGTO_VERSION=1.43.0] pull logto",
+      "[LOGTO_VERSION=1.42.0] up -d --wait postgres",
+      "[LOGTO_VERSION=1.42.0] ps --status running -q postgres",
       "[LOGTO_VERSION=1.43.0] stop logto",
       "[LOGTO_VERSION=1.43.0] run --rm --no-deps --entrypoint sh logto -c npm run alteration deploy latest",
       "[LOGTO_VERSION=1.43.0] up -d --wait",
       "[LOGTO_VERSION=1.43.0] ps",
     ]);
+    expect(r.stdout).toContain("upgrade: Logto 1.42.0 (svhd/logto:1.42.0) -> 1.43.0 (svhd/logto:1.43.0)");
     const dumps = readdirSync(join(work, "backups")).filter((f) => f.endsWith(".dump"));
     expect(dumps).toHaveLength(1);
     expect(dumps[0]).toMatch(/^\d{8}T\d{6}Z-before-logto-1\.43\.0\.dump$/);
 
     const newEnv = readFileSync(join(work, ".env"), "utf8");
     expect(newEnv).toMatch(/^# LOGTO_VERSION before make upgrade on \d{8}T\d{6}Z: 1\.42\.0 .*\nLOGTO_VERSION=1\.43\.0$/m);
+    expect(newEnv).not.toContain("LOGTO_IMAGE");
     expect(newEnv).toContain("POSTGRES_PASSWORD=never-printed");
     expect(statSync(join(work, ".env")).mode & 0o777).toBe(0o600);
     const bak = readdirSync(work).find((f) => /^\.env\.\d{8}T\d{6}Z\.bak$/.test(f));
@@ -69,16 +77,73 @@ describe("make upgrade LOGTO_VERSION=x.y.z", () => {
     expect(r.stdout + r.stderr).not.toContain("never-printed");
   }, 30_000);
 
-  it("a version that cannot be pulled puts .env back and stops before touching Logto", async () => {
+  it("an image already on this machine is not pulled", async () => {
+    const compose = fakeCompose();
+    const r = await runScript("upgrade.sh", ["1.43.0"], env(compose.bin, { FAKE_LOCAL_IMAGES: "svhd/logto:1.43.0" }));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("upgrade: svhd/logto:1.43.0 is on this machine");
+    expect(compose.calls().some((c) => c.includes("pull"))).toBe(false);
+  }, 30_000);
+
+  it("an image neither here nor pullable stops before anything changes: no backup, .env and Logto untouched", async () => {
     const compose = fakeCompose();
     const r = await runScript("upgrade.sh", ["9.9.9"], env(compose.bin, { FAKE_FAIL_ON: "pull" }));
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("could not pull svhd/logto:9.9.9; .env is back to LOGTO_VERSION=1.42.0");
+    expect(r.stderr).toContain("the image svhd/logto:9.9.9 is neither on this machine nor can it be pulled; nothing was changed");
+    expect(readFileSync(join(work, ".env"), "utf8")).toBe(envText);
+    expect(readdirSync(work).filter((f) => f === "backups" || f.startsWith(".env."))).toEqual([]);
+    expect(compose.calls().filter((c) => !/ (config|pull logto)$/.test(c))).toEqual([]);
+  }, 30_000);
+
+  it("a failed backup stops before .env or Logto change", async () => {
+    const compose = fakeCompose();
+    const r = await runScript("upgrade.sh", ["1.43.0"], env(compose.bin, { FAKE_LOCAL_IMAGES: "svhd/logto:1.43.0", PG_DUMP: "false" }));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("pg_dump failed; no backup written");
     expect(readFileSync(join(work, ".env"), "utf8")).toBe(envText);
     expect(compose.calls().some((c) => c.includes("stop"))).toBe(false);
   }, 30_000);
 
-  it("failed alterations: exit 1 with the rollback steps", async () => {
+  it("LOGTO_IMAGE names the new image (a mirror, a test image) and goes into .env with the version", async () => {
+    const compose = fakeCompose();
+    const r = await runScript("upgrade.sh", ["1.43.0"], env(compose.bin, {
+      LOGTO_IMAGE: "registry.example.cn/logto:1.43.0",
+      FAKE_LOCAL_IMAGES: "registry.example.cn/logto:1.43.0",
+    }));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("-> 1.43.0 (registry.example.cn/logto:1.43.0)");
+    const newEnv = readFileSync(join(work, ".env"), "utf8");
+    expect(newEnv).toMatch(/^# LOGTO_IMAGE before make upgrade on \d{8}T\d{6}Z: \(unset: svhd\/logto\)\nLOGTO_IMAGE=registry\.example\.cn\/logto:1\.43\.0$/m);
+    expect(newEnv).toMatch(/^LOGTO_VERSION=1\.43\.0$/m);
+    expect(r.stdout).toContain("without LOGTO_IMAGE in your shell's environment");
+  }, 30_000);
+
+  it("refuses, changing nothing: .env's LOGTO_IMAGE without a new one, the same image, an older version, an inexact one", async () => {
+    const compose = fakeCompose();
+    writeFileSync(join(work, ".env"), `${envText}LOGTO_IMAGE=registry.example.cn/logto:1.42.0\n`, { mode: 0o600 });
+    const kept = await runScript("upgrade.sh", ["1.43.0"], env(compose.bin));
+    expect(kept.code).toBe(1);
+    expect(kept.stderr).toContain(".env sets LOGTO_IMAGE=registry.example.cn/logto:1.42.0, the image of Logto 1.42.0");
+    expect(kept.stderr).toContain("make upgrade LOGTO_VERSION=1.43.0 LOGTO_IMAGE=<the same repository>:1.43.0");
+    const same = await runScript("upgrade.sh", ["1.43.0"], env(compose.bin, { LOGTO_IMAGE: "registry.example.cn/logto:1.42.0" }));
+    expect(same.code).toBe(1);
+    expect(same.stderr).toContain("would be registry.example.cn/logto:1.42.0, the one Logto 1.42.0 runs now");
+    writeFileSync(join(work, ".env"), envText, { mode: 0o600 });
+    const older = await runScript("upgrade.sh", ["1.40.1"], env(compose.bin));
+    expect(older.code).toBe(1);
+    expect(older.stderr).toContain("LOGTO_VERSION=1.40.1 is older than the 1.42.0 in .env");
+    const latest = await runScript("upgrade.sh", ["latest"], env(compose.bin));
+    expect(latest.code).toBe(1);
+    expect(latest.stderr).toContain("LOGTO_VERSION=latest is not an exact version");
+    expect(compose.calls().filter((c) => !c.endsWith(" config"))).toEqual([]);
+    expect(readdirSync(work).filter((f) => f === "backups" || f.startsWith(".env."))).toEqual([]);
+
+    const current = await runScript("upgrade.sh", ["1.42.0"], env(compose.bin));
+    expect(current.code).toBe(0);
+    expect(current.stdout).toContain("already pinned to 1.42.0");
+  }, 30_000);
+
+  it("failed alterations: exit 1 with the rollback steps, nothing started", async () => {
     const compose = fakeCompose();
     const r = await runScript("upgrade.sh", ["1.43.0"], env(compose.bin, { FAKE_FAIL_ON: "run" }));
     expect(r.code).toBe(1);
@@ -87,14 +152,11 @@ describe("make upgrade LOGTO_VERSION=x.y.z", () => {
     expect(compose.calls().some((c) => c.endsWith("up -d --wait"))).toBe(false);
   }, 30_000);
 
-  it("refuses a version that is not exact, and does nothing for the current one", async () => {
+  it("unhealthy after the upgrade: exit 1 with the rollback steps", async () => {
     const compose = fakeCompose();
-    const latest = await runScript("upgrade.sh", ["latest"], env(compose.bin));
-    expect(latest.code).toBe(1);
-    expect(latest.stderr).toContain("LOGTO_VERSION=latest is not an exact version");
-    const same = await runScript("upgrade.sh", ["1.42.0"], env(compose.bin));
-    expect(same.code).toBe(0);
-    expect(same.stdout).toContain("already pinned to 1.42.0");
-    expect(compose.calls()).toEqual([]);
+    const r = await runScript("upgrade.sh", ["1.43.0"], env(compose.bin, { FAKE_FAIL_ARGS: "up -d --wait" }));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("the stack did not become healthy on Logto 1.43.0");
+    expect(r.stdout).toMatch(/make restore FILE=backups\/\d{8}T\d{6}Z-before-logto-1\.43\.0\.dump YES=1/);
   }, 30_000);
 });

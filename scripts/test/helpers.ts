@@ -36,7 +36,9 @@ export function runScript(script: string, args: string[], env: Record<string, st
  * A stand-in for `docker compose`: logs each call to compose.log; `ps` prints the ids listed in
  * $FAKE_RUNNING (space-separated service names); `version` prints $FAKE_COMPOSE_VERSION;
  * FAKE_FAIL_ON=<subcommand> makes that one fail, FAKE_FAIL_ARGS=<all arguments> only the call with exactly
- * those; FAKE_LOG_VERSION=1 logs $LOGTO_VERSION too. Returns the dir and a reader for the log.
+ * those; FAKE_LOG_VERSION=1 logs the LOGTO_VERSION Compose would use too (the environment's, else
+ * $STACK_DIR/.env's); `config` prints the logto service with the image compose.yaml resolves
+ * (LOGTO_IMAGE, else svhd/logto:<that version>). Returns the dir and a reader for the log.
  */
 export function fakeCompose(dir = mkdtempSync(join(tmpdir(), "fake-compose-"))) {
   const bin = join(dir, "compose");
@@ -45,11 +47,14 @@ export function fakeCompose(dir = mkdtempSync(join(tmpdir(), "fake-compose-"))) 
   writeFileSync(
     bin,
     `#!/bin/sh
-printf '%s%s\\n' "\${FAKE_LOG_VERSION:+[LOGTO_VERSION=\${LOGTO_VERSION:-}] }" "$*" >> "${log}"
+from_env() { sed -n "s/^$1=//p" "\${STACK_DIR:-.}/.env" 2>/dev/null | tail -n 1; }
+version=\${LOGTO_VERSION:-$(from_env LOGTO_VERSION)}
+printf '%s%s\\n' "\${FAKE_LOG_VERSION:+[LOGTO_VERSION=$version] }" "$*" >> "${log}"
 [ -n "\${FAKE_FAIL_ON:-}" ] && [ "$1" = "\$FAKE_FAIL_ON" ] && exit 1
 [ -n "\${FAKE_FAIL_ARGS:-}" ] && [ "$*" = "\$FAKE_FAIL_ARGS" ] && exit 1
 case "$1" in
   version) [ -n "\${FAKE_COMPOSE_VERSION:-}" ] && echo "\$FAKE_COMPOSE_VERSION" ;;
+  config) image=\${LOGTO_IMAGE:-$(from_env LOGTO_IMAGE)}; printf 'name: fake\\nservices:\\n  logto:\\n    image: %s\\n' "\${image:-svhd/logto:$version}" ;;
   ps) for s in \${FAKE_RUNNING:-}; do for a in "$@"; do [ "$a" = "$s" ] && echo "id-$s"; done; done ;;
 esac
 exit \${FAKE_COMPOSE_EXIT:-0}
