@@ -338,7 +338,7 @@ describe("Management API access for an M2M app inserted by SQL", () => {
     expect(await api("/api/connectors/wechat", { method: "DELETE" })).toMatchObject({ status: 204 });
     expect(await api("/api/connectors/wechat", { method: "DELETE" })).toMatchObject({
       status: 404,
-      body: { code: "entity.not_exists_with_id" },
+      body: { code: "entity.not_found" },
     });
     expect((await api("/api/connectors?target=wechat")).body).toEqual([]);
     expect((await api("/api/sign-in-exp")).body.socialSignInConnectorTargets).toEqual([]);

@@ -86,7 +86,8 @@ export const getLogtoConnectorById = async (db: Db, tenantId: string, id: string
   const row = await db.one("select * from connectors where tenant_id = $1 and id = $2", [tenantId, id]);
   const connector = row && (await toLogtoConnector(db, tenantId, row));
   if (!connector) {
-    throw new RequestError({ code: "entity.not_exists_with_id", name: "connectors", id, status: 404 });
+    // Logto's libraries/connector.ts getLogtoConnectorById: `entity.not_found`, unlike the table queries.
+    throw new RequestError({ code: "entity.not_found", id, status: 404 });
   }
   return connector;
 };

@@ -339,7 +339,9 @@ export const managementApiRouter = () => {
     const { db, id: tenantId } = ctx.tenant;
     const id = ctx.params.id ?? "";
     const row = await db.one("select connector_id from connectors where tenant_id = $1 and id = $2", [tenantId, id]);
-    if (!row) throw notFound("connectors", id);
+    // Logto's findConnectorById is slonik's `pool.one`, whose NotFoundError koaSlonikErrorHandler
+    // answers with `entity.not_found` (seen on a real Logto 1.42.0).
+    if (!row) throw new RequestError({ code: "entity.not_found", status: 404 });
     const factory = await findFactory(String(row.connectorId));
     await db.query("delete from connectors where tenant_id = $1 and id = $2", [tenantId, id]);
     if (factory?.type === "Social") {
