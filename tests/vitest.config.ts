@@ -9,7 +9,8 @@ export default defineConfig({
   test: {
     name: "tests",
     include: ["**/*.test.ts"],
-    exclude: ["node_modules/**", "dist/**", "e2e/**", "bench/**", "compose/**"],
+    // .artifacts: the Compose suite copies the whole repository there while a stack runs.
+    exclude: ["node_modules/**", "dist/**", ".artifacts/**", "e2e/**", "bench/**", "compose/**"],
     pool: "forks",
     maxWorkers: 1,
     fileParallelism: false,
