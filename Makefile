@@ -36,7 +36,7 @@ ps:
 # Run the provisioning again (console admin, app client, WeChat connector) after editing .env.
 .PHONY: seed
 seed:
-	$(COMPOSE) run --rm seed
+	@sh scripts/env/seed.sh
 
 # Fill the empty secrets of .env (creates it from .env.example if missing); never overwrites a value.
 .PHONY: secrets

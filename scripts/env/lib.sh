@@ -47,3 +47,14 @@ random_alnum() {
 	fi
 	printf '%s\n' "$_r"
 }
+
+# compose_project: the Compose project name of the stack in the current directory (top-level
+# `name:` of `docker compose config`, which honours COMPOSE_PROJECT_NAME and COMPOSE_FILE).
+compose_project() {
+	docker compose config | awk '/^name:/ { print $2; exit }'
+}
+
+# emulator_running PROJECT: true while the WeChat emulator of `make up-sandbox` runs in PROJECT.
+emulator_running() {
+	[ -n "$(docker ps -q --filter "label=com.docker.compose.project=$1" --filter label=com.docker.compose.service=wechat-emulator)" ]
+}

@@ -58,7 +58,7 @@ if [ -n "$(env_value "$ENV_FILE" WECHAT_APP_ID || true)" ]; then
 	project_model=$(docker compose config) || exit 2
 	project=$(printf '%s\n' "$project_model" | awk '/^name:/ { print $2; exit }')
 	sandbox=$(printf '%s\n' "$project_model" | awk '/^[^ ]/ { top = $1 } top == "services:" && /^  wechat-emulator:$/ { print "yes"; exit }')
-	if [ -z "$sandbox" ] && [ -n "$(docker ps -q --filter "label=com.docker.compose.project=$project" --filter label=com.docker.compose.service=wechat-emulator)" ]; then
+	if [ -z "$sandbox" ] && emulator_running "$project"; then
 		cat >&2 <<HINT
 error: the WeChat emulator of \`make up-sandbox\` is still running in project $project, and .env
 sets real WeChat credentials (WECHAT_APP_ID). Inside the project network open.weixin.qq.com and

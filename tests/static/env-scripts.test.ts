@@ -419,6 +419,38 @@ esac
   });
 });
 
+describe("seed.sh (make seed)", () => {
+  // A stand-in `docker` that prints COMPOSE_FILE with each `compose run`; `ps` lists a running
+  // emulator of project wechat-logto-stack when `emulatorRunning`.
+  function seedWith(emulatorRunning: boolean, env: Record<string, string> = {}) {
+    const bin = scratchDir("bin-");
+    writeFileSync(
+      join(bin, "docker"),
+      `#!/bin/sh
+case "$*" in
+"compose config") printf 'name: wechat-logto-stack\nservices:\n  seed:\n    image: seed\n' ;;
+"ps -q --filter label=com.docker.compose.project=wechat-logto-stack --filter label=com.docker.compose.service=wechat-emulator") ${emulatorRunning ? "echo 0123456789ab" : ":"} ;;
+"compose run"*) echo "run [$*] COMPOSE_FILE=\${COMPOSE_FILE:-}" ;;
+esac
+`,
+    );
+    chmodSync(join(bin, "docker"), 0o755);
+    const { dir } = scratchStack(FILLED_SECRETS);
+    return run(SH, [script("seed.sh")], { env: { STACK_DIR: dir, PATH: `${bin}:${process.env.PATH}`, ...env } });
+  }
+
+  it("while the sandbox's emulator runs, seeds with the sandbox overlay (the emulator's connector is kept)", () => {
+    const r = seedWith(true);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("run [compose run --rm seed] COMPOSE_FILE=compose.yaml:compose.sandbox.yaml");
+  });
+
+  it("outside the sandbox, seeds with the default compose file; an explicit COMPOSE_FILE is kept", () => {
+    expect(seedWith(false).stdout).toContain("run [compose run --rm seed] COMPOSE_FILE=\n");
+    expect(seedWith(true, { COMPOSE_FILE: "compose.yaml" }).stdout).toContain("COMPOSE_FILE=compose.yaml\n");
+  });
+});
+
 describe("Makefile", () => {
   it("`make` alone prints the help with every target of the issue", () => {
     const r = run("make", ["--no-print-directory"]);
