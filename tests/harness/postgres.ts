@@ -10,9 +10,9 @@ import { existsSync, mkdirSync, chownSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
 import { freePort } from "./ports.js";
+import { PG_BIN } from "./prerequisites.js";
 import { makeTempDir, removeTempDir, runOrThrow, startProcess, ServiceError, sleep, type ServiceProcess } from "./processes.js";
 
-const PG_BIN = process.env.HARNESS_PG_BIN ?? "/usr/lib/postgresql/15/bin";
 const SUPERUSER = "postgres";
 
 export interface Postgres {
