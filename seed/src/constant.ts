@@ -12,7 +12,7 @@ import type {
   UsersPasswordEncryptionMethod,
 } from '@logto/schemas';
 
-/** Marker in `customData` of every object the seed manages (shared with the app, see CONTRACTS.md). */
+/** Marker in `customData` of every object the seed manages: what it may update or remove (seed/README.md). */
 export const managedByKey = 'managedBy';
 export const managedByValue = 'wechat-logto-stack';
 

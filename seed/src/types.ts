@@ -109,7 +109,7 @@ export const signInExperienceGuard = z.object({
 export type SignInExperienceState = z.infer<typeof signInExperienceGuard>;
 conforms<Conforms<typeof signInExperienceGuard, SignInExperience>>();
 
-/** The credentials file shared with the app (CONTRACTS.md). */
+/** The credentials file shared with the app (APP_CREDENTIALS_FILE in app/README.md). */
 export const credentialsFileGuard = z.object({
   clientId: z.string().min(1),
   clientSecret: z.string().min(1),

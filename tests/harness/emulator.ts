@@ -124,7 +124,7 @@ async function startEmulatorOn(ip: string, o: StartEmulatorOptions): Promise<Emu
   };
 }
 
-/** The emulator's control API (see CONTRACTS.md): faults, call counts, reset. */
+/** The emulator's control API (wechat-emulator/README.md, "Control API"): faults, call counts, reset. */
 export function emulatorControl(controlUrl: string) {
   const call = async (method: string, path: string, body?: unknown) => {
     const res = await httpRequest(`${controlUrl}${path}`, {

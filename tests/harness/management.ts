@@ -1,7 +1,7 @@
 // Logto's Management API for tests (users, applications, connectors...), through the public URL.
 //
 // OSS Logto has no API to create the first machine-to-machine app (logto issue #5202), so, like
-// the seed, the harness inserts one by SQL as the database owner (docs: shared/notes/logto.md):
+// the seed, the harness inserts one by SQL as the database owner (as seed/src/steps/bootstrap.ts):
 // app `harness-m2m` in tenant `default`, its secret in `application_secrets`, and the
 // pre-seeded role "Logto Management API access". Rows are created once and reused, so any
 // process holding the stack description (globalSetup, a test worker) gets the same credentials.

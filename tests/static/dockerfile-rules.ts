@@ -3,7 +3,7 @@
 // says (`npm ci --workspace <ws>`), from one pinned Node image, multi-stage, running as uid 1000.
 // Each rule returns a sentence naming the file and the fix; [] means the Dockerfile is fine.
 
-/** The one Node image every stage of every Dockerfile builds on (CONTRACTS.md: node 22 alpine, exact). */
+/** The one Node image every stage of every Dockerfile builds on (Node 22 for Logto's packages, alpine, an exact tag). */
 export const NODE_IMAGE = "node:22.23.0-alpine3.22";
 
 export interface Stage {
