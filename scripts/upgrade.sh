@@ -75,6 +75,13 @@ fi
 when=$(stamp)
 backup_name="$when-before-logto-$new"
 env_bak="$ENV_FILE.$when.bak"
+# after .env or the database changed: the error, the fix, and the way back
+fail_with_rollback() {
+  warn "error: $1"
+  warn "  fix: $2; or roll back to $prev as printed below"
+  rollback_help
+  exit 1
+}
 rollback_help() {
   say ""
   say "To roll back to Logto $prev (database and version as before this upgrade):"
@@ -84,30 +91,39 @@ rollback_help() {
 }
 
 say "upgrade: step 1/5 backup (the stack keeps running) ..."
-$COMPOSE up -d --wait postgres
-BACKUP_DIR=$BACKUP_DIR sh "$SCRIPTS_DIR/backup.sh" --name "$backup_name"
+$COMPOSE up -d --wait postgres ||
+  die "PostgreSQL did not start for the backup; nothing changed" "docker compose logs postgres, then make upgrade LOGTO_VERSION=$new again"
+BACKUP_DIR=$BACKUP_DIR sh "$SCRIPTS_DIR/backup.sh" --name "$backup_name" ||
+  die "the backup before the upgrade failed (above); nothing changed" "fix what the backup says, then make upgrade LOGTO_VERSION=$new again"
 
 say "upgrade: step 2/5 pin LOGTO_VERSION=$new in .env (previous file: $(basename -- "$env_bak")) ..."
-cp -p "$ENV_FILE" "$env_bak"
-env_set LOGTO_VERSION "$new" "LOGTO_VERSION before make upgrade on $when: $prev (rollback: scripts/README.md)"
-if [ -n "$given_image" ]; then
-  env_set LOGTO_IMAGE "$given_image" "LOGTO_IMAGE before make upgrade on $when: ${file_image:-(unset: svhd/logto)}"
+cp -p "$ENV_FILE" "$env_bak" ||
+  die "cannot copy .env to $(basename -- "$env_bak"); nothing changed" "make the stack's directory writable, then make upgrade LOGTO_VERSION=$new again"
+# in a subshell: env_set's own die would end the script before .env is put back
+if ! (
+  env_set LOGTO_VERSION "$new" "LOGTO_VERSION before make upgrade on $when: $prev (rollback: scripts/README.md)"
+  if [ -n "$given_image" ]; then
+    env_set LOGTO_IMAGE "$given_image" "LOGTO_IMAGE before make upgrade on $when: ${file_image:-(unset: svhd/logto)}"
+  fi
+); then
+  cp -p "$env_bak" "$ENV_FILE"
+  die "could not pin LOGTO_VERSION=$new in .env; .env is as before, nothing else changed" "make .env writable, then make upgrade LOGTO_VERSION=$new again"
 fi
 
 say "upgrade: step 3/5 stop Logto $prev and deploy the database alterations of $new with its image ..."
-$COMPOSE stop logto
-if ! $COMPOSE run --rm --no-deps --entrypoint sh logto -c "npm run alteration deploy latest"; then
-  warn "error: the database alterations of $new failed (each runs in a transaction; earlier ones may be applied)"
-  rollback_help
-  exit 1
+if ! $COMPOSE stop logto; then
+  cp -p "$env_bak" "$ENV_FILE"
+  die "could not stop Logto $prev; .env is back to LOGTO_VERSION=$prev, the database was not touched" \
+    "docker compose ps -a logto; then make up (Logto $prev), or make upgrade LOGTO_VERSION=$new again"
 fi
+$COMPOSE run --rm --no-deps --entrypoint sh logto -c "npm run alteration deploy latest" ||
+  fail_with_rollback "the database alterations of $new failed (each runs in a transaction; earlier ones may be applied)" \
+    "read the alteration's error above"
 
 say "upgrade: step 4/5 start and wait until every service is healthy ..."
-if ! $COMPOSE up -d --wait; then
-  warn "error: the stack did not become healthy on Logto $new: docker compose logs logto"
-  rollback_help
-  exit 1
-fi
-$COMPOSE ps
+$COMPOSE up -d --wait ||
+  fail_with_rollback "the stack did not become healthy on Logto $new" "docker compose ps -a; docker compose logs logto"
+# only a listing: the upgrade is done whatever it says
+$COMPOSE ps || :
 say "upgrade: step 5/5 done, Logto $new is up and healthy. Backup: backups/$backup_name.dump"
 rollback_help

@@ -35,7 +35,6 @@ const env = (compose: string, extra: Record<string, string> = {}) => ({
   COMPOSE: compose,
   FAKE_LOG_VERSION: "1",
   FAKE_RUNNING: "postgres",
-  FAKE_RUNNING: "postgres",
   ...tools,
   ...extra,
 });
@@ -158,5 +157,40 @@ describe("make upgrade LOGTO_VERSION=x.y.z", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("the stack did not become healthy on Logto 1.43.0");
     expect(r.stdout).toMatch(/make restore FILE=backups\/\d{8}T\d{6}Z-before-logto-1\.43\.0\.dump YES=1/);
+  }, 30_000);
+
+  it("every way it can fail prints an error: line and a fix: line (after .env changed, the rollback too)", async () => {
+    const failures: [string, Record<string, string>, RegExp][] = [
+      ["compose config fails", { FAKE_FAIL_ON: "config" }, /^error: docker compose config does not resolve the logto service$/m],
+      ["image neither here nor pullable", { FAKE_FAIL_ON: "pull" }, /^error: the image svhd\/logto:1\.43\.0 is neither on this machine/m],
+      ["postgres does not start", { FAKE_FAIL_ARGS: "up -d --wait postgres" }, /^error: PostgreSQL did not start for the backup; nothing changed$/m],
+      ["the backup fails", { PG_DUMP: "false" }, /^error: the backup before the upgrade failed \(above\); nothing changed$/m],
+      ["Logto does not stop", { FAKE_FAIL_ARGS: "stop logto" }, /^error: could not stop Logto 1\.42\.0; \.env is back to LOGTO_VERSION=1\.42\.0/m],
+      ["alterations fail", { FAKE_FAIL_ON: "run" }, /^error: the database alterations of 1\.43\.0 failed/m],
+      ["unhealthy after", { FAKE_FAIL_ARGS: "up -d --wait" }, /^error: the stack did not become healthy on Logto 1\.43\.0$/m],
+    ];
+    for (const [what, extra, error] of failures) {
+      // each case from the start: the same second's backup name must be free again
+      rmSync(join(work, "backups"), { recursive: true, force: true });
+      writeFileSync(join(work, ".env"), envText, { mode: 0o600 });
+      const r = await runScript("upgrade.sh", ["1.43.0"], env(fakeCompose().bin, extra));
+      expect(r.code, what).toBe(1);
+      expect(r.stderr, what).toMatch(error);
+      expect(r.stderr, what).toMatch(/^ {2}fix: \S/m);
+      if (readFileSync(join(work, ".env"), "utf8") !== envText) expect(r.stdout, what).toContain("To roll back to Logto 1.42.0");
+    }
+    expect(readFileSync(join(work, ".env"), "utf8")).not.toBe(envText); // the last one changed .env: rollback printed
+
+    writeFileSync(join(work, ".env"), envText.replace("LOGTO_VERSION=1.42.0\n", ""), { mode: 0o600 });
+    const unpinned = await runScript("upgrade.sh", ["1.43.0"], env(fakeCompose().bin));
+    expect(unpinned.code).toBe(1);
+    expect(unpinned.stderr).toMatch(/^error: .*has no LOGTO_VERSION$/m);
+    expect(unpinned.stderr).toMatch(/^ {2}fix: \S/m);
+  }, 60_000);
+
+  it("a failing listing after a healthy upgrade does not turn it into a failure", async () => {
+    const r = await runScript("upgrade.sh", ["1.43.0"], env(fakeCompose().bin, { FAKE_FAIL_ARGS: "ps" }));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("done, Logto 1.43.0 is up and healthy");
   }, 30_000);
 });
