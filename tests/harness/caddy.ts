@@ -7,7 +7,7 @@ import { baseEnv } from "./node22.js";
 import { repoRoot } from "./paths.js";
 import { freePort } from "./ports.js";
 import { CADDY_BIN } from "./prerequisites.js";
-import { httpRequest, makeTempDir, readyOrCleanUp, ServiceError, sleep, startProcess, type ServiceProcess } from "./processes.js";
+import { httpRequest, makeTempDir, pollUntil, readyOrCleanUp, startProcess, type ServiceProcess } from "./processes.js";
 
 export interface StartCaddyOptions {
   logtoDomain: string;
@@ -78,22 +78,13 @@ export async function startCaddy(o: StartCaddyOptions): Promise<Caddy> {
   const stop = await readyOrCleanUp(child, dir, async () => {
     // Ready when the root exists and a TLS handshake for the Logto host verifies against it
     // (any HTTP status: the upstreams may not be up yet).
-    const deadline = Date.now() + (o.timeoutMs ?? 30_000);
-    let last = "root certificate not written yet";
-    for (;;) {
-      const exit = child.exitInfo();
-      if (exit) throw new ServiceError("caddy", `exited (code ${exit.code}, signal ${exit.signal}) during start-up`, child.logTail());
-      if (existsSync(rootFile)) {
-        try {
-          await httpRequest(`https://${o.logtoDomain}:${httpsPort}/`, { ca: readFileSync(rootFile, "utf8"), hosts: { [o.logtoDomain]: bind }, timeoutMs: 3000 });
-          break;
-        } catch (error) {
-          last = (error as Error).message;
-        }
-      }
-      if (Date.now() > deadline) throw new ServiceError("caddy", `no verified TLS on ${bind}:${httpsPort} within ${o.timeoutMs ?? 30_000} ms (last: ${last})`, child.logTail());
-      await sleep(150);
-    }
+    await pollUntil(
+      async () => {
+        if (!existsSync(rootFile)) throw new Error("root certificate not written yet");
+        await httpRequest(`https://${o.logtoDomain}:${httpsPort}/`, { ca: readFileSync(rootFile, "utf8"), hosts: { [o.logtoDomain]: bind }, timeoutMs: 3000 });
+      },
+      { service: "caddy", waitingFor: `a verified TLS handshake on ${bind}:${httpsPort}`, timeoutMs: o.timeoutMs ?? 30_000, process: child },
+    );
     copyFileSync(rootFile, caFile);
   });
   return {

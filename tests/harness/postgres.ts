@@ -11,7 +11,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { freePort } from "./ports.js";
 import { PG_BIN } from "./prerequisites.js";
-import { makeTempDir, removeTempDir, runOrThrow, startProcess, ServiceError, sleep, type ServiceProcess } from "./processes.js";
+import { makeTempDir, pollUntil, removeTempDir, runOrThrow, startProcess, type ServiceProcess } from "./processes.js";
 
 const SUPERUSER = "postgres";
 
@@ -107,23 +107,19 @@ export async function startPostgres(o: { timeoutMs?: number; logDir?: string } =
     }
   };
 
-  // Ready when a connection succeeds.
-  const deadline = Date.now() + (o.timeoutMs ?? 30_000);
-  let lastError = "";
-  for (;;) {
-    const exit = server.exitInfo();
-    if (exit) throw new ServiceError("postgres", `exited (code ${exit.code}) during start-up`, server.logTail());
-    try {
-      await query("select 1");
-      break;
-    } catch (error) {
-      lastError = (error as Error).message;
-    }
-    if (Date.now() > deadline) {
-      await server.stop();
-      throw new ServiceError("postgres", `not accepting connections on ${host}:${port} (last: ${lastError})`, server.logTail());
-    }
-    await sleep(100);
+  // Ready when a query succeeds (an open port is not enough: "the database system is starting up").
+  try {
+    await pollUntil(() => query("select 1"), {
+      service: "postgres",
+      waitingFor: `a query on ${host}:${port}`,
+      timeoutMs: o.timeoutMs ?? 30_000,
+      intervalMs: 100,
+      process: server,
+    });
+  } catch (error) {
+    await server.stop();
+    removeTempDir(dir);
+    throw error;
   }
 
   return {

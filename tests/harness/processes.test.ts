@@ -37,7 +37,7 @@ describe("processes", () => {
     const m = marker();
     const child = startProcess({ name: "silent-service", command: "sh", args: ["-c", `echo still booting; sleep ${m}`] });
     const error = await waitForUrl(`http://127.0.0.1:${port}/`, { process: child, timeoutMs: 800 }).catch((e: unknown) => e);
-    expect((error as Error).message).toMatch(/^silent-service: not ready: .* did not answer within 800 ms/);
+    expect((error as Error).message).toMatch(/^silent-service: not ready: waited 800 ms for http:\/\/127\.0\.0\.1:\d+\/ to answer \(last: .*ECONNREFUSED/);
     expect((error as Error).message).toContain("still booting");
     await child.stop();
     expect(pgrep(`sleep ${m}`)).toEqual([]);

@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, chownSync, type WriteStream } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { onExit } from "signal-exit";
 
 const TAIL_LINES = 200;
 
@@ -88,21 +89,11 @@ function lastChanceCleanup(): void {
   tempDirs.clear();
 }
 
+/** Once: the cleanup at exit and on the fatal signals (then dying by the signal as the default would). */
 function installHandlers(): void {
   if (handlersInstalled) return;
   handlersInstalled = true;
-  process.on("exit", lastChanceCleanup);
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-    const onSignal = () => {
-      lastChanceCleanup();
-      // If nobody else handles this signal, behave as the default would: die by it.
-      if (process.listenerCount(signal) === 1) {
-        process.removeListener(signal, onSignal);
-        process.kill(process.pid, signal);
-      }
-    };
-    process.on(signal, onSignal);
-  }
+  onExit(lastChanceCleanup);
 }
 
 /** Members of a process group that are still running (zombies do not count), read from /proc. */
@@ -352,45 +343,59 @@ export async function readyOrCleanUp(child: ServiceProcess, dir: string, ready: 
 }
 
 // ---------------------------------------------------------------------------------------------
-export interface WaitOptions {
-  /** Overall deadline (default 60 s). */
-  timeoutMs?: number;
-  /** Accept this status (default: 2xx and 3xx). */
-  ok?: (status: number) => boolean;
-  /** The process behind the URL: if it dies while we wait, fail at once with its log tail. */
+export interface PollOptions {
+  /** Names the service in errors. */
+  service: string;
+  /** What is awaited, for errors: "waited 800 ms for <waitingFor>", e.g. "http://127.0.0.1:8080/ to answer". */
+  waitingFor: string;
+  timeoutMs: number;
+  /** Pause between attempts (default 150 ms). */
+  intervalMs?: number;
+  /** The process behind it: if it exits, fail at once; its log tail goes into every error. */
   process?: ServiceProcess;
-  /** Service name for the error (default: process name or the URL's host). */
-  service?: string;
-  /** Extra CA certificates (PEM) for https URLs. */
-  ca?: string | string[];
-  /** Resolve these host names to these addresses (the test process has no DNS preload). */
-  hosts?: Record<string, string>;
-  /** Extra log text for the error when no process is given. */
-  logTail?: () => string;
 }
 
-/** Poll `url` until it answers an accepted status; otherwise throw a ServiceError naming the service. */
-export async function waitForUrl(url: string, o: WaitOptions = {}): Promise<number> {
-  const timeoutMs = o.timeoutMs ?? 60_000;
-  const service = o.service ?? o.process?.name ?? new URL(url).host;
-  const ok = o.ok ?? ((s: number) => s >= 200 && s < 400);
-  const started = Date.now();
-  let last = "no answer yet";
-  while (Date.now() - started < timeoutMs) {
+/**
+ * The harness's one readiness loop: runs `attempt` until it resolves and returns its value; a
+ * throw means "not yet" and its message is the reason shown if the deadline passes. wait-on does
+ * not fit here: it cannot stop when the process dies (it polls on until its timeout), and it drops
+ * the last reason, the one thing a failed start needs to say.
+ */
+export async function pollUntil<T>(attempt: () => Promise<T>, o: PollOptions): Promise<T> {
+  const deadline = Date.now() + o.timeoutMs;
+  let last = "no attempt yet";
+  for (;;) {
     const exit = o.process?.exitInfo();
     if (exit) {
-      throw new ServiceError(service, `exited (code ${exit.code}, signal ${exit.signal}) before ${url} answered`, o.process?.logTail() ?? "");
+      throw new ServiceError(o.service, `exited (code ${exit.code}, signal ${exit.signal}) while waiting for ${o.waitingFor}`, o.process?.logTail() ?? "");
     }
     try {
-      const { status } = await httpRequest(url, { ca: o.ca, hosts: o.hosts, timeoutMs: 5000 });
-      if (ok(status)) return Date.now() - started;
-      last = `HTTP ${status}`;
+      return await attempt();
     } catch (error) {
       last = (error as Error).message;
     }
-    await sleep(150);
+    if (Date.now() >= deadline) {
+      throw new ServiceError(o.service, `not ready: waited ${o.timeoutMs} ms for ${o.waitingFor} (last: ${last})`, o.process?.logTail() ?? "");
+    }
+    await sleep(o.intervalMs ?? 150);
   }
-  throw new ServiceError(service, `not ready: ${url} did not answer within ${timeoutMs} ms (last: ${last})`, o.process?.logTail() ?? o.logTail?.() ?? "");
+}
+
+/** Waits until `url` answers an accepted status (default 2xx, 3xx); returns the time it took. */
+export async function waitForUrl(
+  url: string,
+  o: { timeoutMs?: number; ok?: (status: number) => boolean; process?: ServiceProcess; service?: string } = {},
+): Promise<number> {
+  const ok = o.ok ?? ((s: number) => s >= 200 && s < 400);
+  const started = Date.now();
+  await pollUntil(
+    async () => {
+      const { status } = await httpRequest(url, { timeoutMs: 5000 });
+      if (!ok(status)) throw new Error(`HTTP ${status}`);
+    },
+    { service: o.service ?? o.process?.name ?? new URL(url).host, waitingFor: `${url} to answer`, timeoutMs: o.timeoutMs ?? 60_000, process: o.process },
+  );
+  return Date.now() - started;
 }
 
 export interface HttpResponse {
