@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { node22, resetLogtoDatabase, startPostgres, type Postgres } from "../tests/harness/index.js";
+import { identityIndexDdl, identityIndexName } from "../seed/src/steps/identity-index.ts";
 import { fakeCompose, repoRoot, runScript } from "./test/helpers.ts";
 
 const require = createRequire(join(repoRoot, "tests", "package.json"));
@@ -48,6 +49,10 @@ async function snapshot(p: Postgres): Promise<Record<string, string>> {
 
 const one = async (p: Postgres, sql: string) => (await p.query(sql, [], db)).rows;
 
+/** Every index on users (Logto's and the seed's identity index), with its validity. */
+const usersIndexes = async (p: Postgres) =>
+  one(p, "select indexrelid::regclass::text as name, indisvalid as valid, pg_get_indexdef(indexrelid) as def from pg_index where indrelid = 'users'::regclass order by 1");
+
 beforeAll(async () => {
   pg = await startPostgres();
   // @logto/cli rewrites its own alteration-scripts folder on every run: concurrent runs (other
@@ -82,6 +87,8 @@ beforeAll(async () => {
     [],
     db,
   );
+  // The seed's index for Logto's WeChat identity lookup (seed/src/steps/identity-index.ts).
+  await pg.query(identityIndexDdl, [], db);
   work = mkdtempSync(join(tmpdir(), "backup-test-"));
   writeFileSync(join(work, ".env"), "BACKUP_RETENTION=3\nPOSTGRES_PASSWORD=do-not-print-me\n");
 }, 120_000);
@@ -94,10 +101,13 @@ afterAll(async () => {
 describe("make backup / make restore", () => {
   let dumpFile = "";
   let before: Record<string, string> = {};
+  let indexesBefore: unknown[] = [];
 
   it("backs up into backups/<timestamp>.dump, owner-only, with the roles beside it", async () => {
     const compose = fakeCompose();
     before = await snapshot(pg);
+    indexesBefore = await usersIndexes(pg);
+    expect(indexesBefore).toContainEqual(expect.objectContaining({ name: identityIndexName, valid: true }));
     const r = await runScript("backup.sh", [], {
       STACK_DIR: work,
       COMPOSE: compose.bin,
@@ -142,6 +152,7 @@ describe("make backup / make restore", () => {
     const after = await snapshot(pg);
     expect(Object.keys(after)).toEqual(Object.keys(before));
     for (const table of Object.keys(before)) expect(after[table], table).toBe(before[table]);
+    expect(await usersIndexes(pg)).toEqual(indexesBefore);
     expect(await one(pg, "select name from users order by id")).toEqual([
       { name: "Alice 爱丽丝" },
       { name: "Bob" },
@@ -167,6 +178,7 @@ describe("make backup / make restore", () => {
       });
       expect(r.code, r.stderr + r.stdout).toBe(0);
       expect(await snapshot(fresh)).toEqual(before);
+      expect(await usersIndexes(fresh)).toEqual(indexesBefore);
       const roles = await fresh.query("select rolname from pg_roles where rolname like 'logto%' order by 1");
       expect(roles.rows.map((x) => x.rolname)).toEqual([
         "logto_tenant_logto",

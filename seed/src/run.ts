@@ -16,6 +16,7 @@ import { reconcileConnector } from './steps/connector.js';
 import { reconcileConsoleAdmin } from './steps/console-admin.js';
 import { reconcileConsoleReady } from './steps/console-ready.js';
 import { reconcileCredentialsFile } from './steps/credentials-file.js';
+import { reconcileIdentityIndex } from './steps/identity-index.js';
 import { reconcileSignInExperience } from './steps/sign-in-experience.js';
 import { waitForServices } from './wait.js';
 
@@ -36,6 +37,12 @@ export const steps: readonly Step[] = [
   { name: 'sign-in-exp', run: reconcileSignInExperience },
   { name: 'credentials', run: reconcileCredentialsFile },
 ];
+
+/**
+ * Last, after the run's Management API access is gone (SQL only): an index build can take a while
+ * on a big `users` table, and the app needs none of it to start.
+ */
+export const databaseSteps: readonly Step[] = [{ name: 'identity-index', run: reconcileIdentityIndex }];
 
 export type Summary = Record<Outcome, number> & { durationMs: number };
 
@@ -91,6 +98,8 @@ export const runSeed = async (
         log.warn(`undoing the run's Management API access after the failure below also failed: ${describeError(error)}`);
       }
     );
+
+    await runSteps(databaseSteps);
   } finally {
     await releaseLock(db).catch(() => undefined);
     await db.end().catch(() => undefined);

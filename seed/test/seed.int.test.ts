@@ -88,6 +88,10 @@ const snapshot = async () => ({
      from sign_in_experiences order by tenant_id`
   ),
   adminUsers: await query(`select id, username from users where tenant_id = 'admin' order by id`),
+  identityIndex: await query(
+    `select i.indexrelid::regclass::text as name, i.indisvalid as valid, pg_get_indexdef(i.indexrelid) as definition
+     from pg_index i where i.indrelid = 'users'::regclass and i.indexrelid::regclass::text = 'wls_users_wechat_user_id'`
+  ),
   file: await readFile(credentialsFile, 'utf8').catch(() => undefined),
   consoleReady: await markerPresent(),
 });
@@ -248,6 +252,7 @@ describe('seed against a Logto', () => {
       'console-admin': 'would create',
       'console-ready': 'would create',
       credentials: 'would create',
+      'identity-index': 'would create',
     });
     expect(await snapshot()).toEqual(before);
     expect(before.consoleReady).toBe(false);
@@ -264,10 +269,14 @@ describe('seed against a Logto', () => {
       app: 'created',
       'sign-in-exp': 'updated',
       credentials: 'created',
+      'identity-index': 'created',
     });
     // The console is closed before the seed does anything else, then Caddy may serve it.
     expect(Object.keys(outcomes(result.stdout)).slice(0, 3)).toEqual(['console-admin', 'console-ready', 'bootstrap']);
     expect(await markerPresent()).toBe(true);
+    // Last, SQL only: the index for Logto's WeChat identity lookup (seed/test/identity-index.int.test.ts).
+    expect(Object.keys(outcomes(result.stdout)).at(-1)).toBe('identity-index');
+    expect((await snapshot()).identityIndex).toEqual([expect.objectContaining({ name: 'wls_users_wechat_user_id', valid: true })]);
     expect(result.stdout.match(/^seed: sign-in policy: .*$/gm)).toEqual([
       'seed: sign-in policy: WeChat only (a new WeChat user is registered at first sign-in); password sign-up closed (SIGN_IN_METHODS=wechat)',
     ]);
@@ -355,7 +364,7 @@ describe('seed against a Logto', () => {
   it('changes nothing on a second run', async () => {
     const before = await snapshot();
     const result = await seedOk();
-    expect(Object.values(outcomes(result.stdout))).toEqual(Array.from({ length: 7 }, () => 'unchanged'));
+    expect(Object.values(outcomes(result.stdout))).toEqual(Array.from({ length: 8 }, () => 'unchanged'));
     expect(await snapshot()).toEqual(before);
   }, 60_000);
 
@@ -380,6 +389,7 @@ describe('seed against a Logto', () => {
       'console-admin': 'unchanged',
       'console-ready': 'unchanged',
       credentials: 'unchanged',
+      'identity-index': 'unchanged',
     });
     expect(result.stdout).toMatch(/connector\s+updated\s+.*appSecret/);
     expect(result.stdout).toMatch(/app\s+updated\s+.*redirectUris and postLogoutRedirectUris/);
