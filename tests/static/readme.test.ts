@@ -1,8 +1,9 @@
-// The README's configuration reference must list exactly the variables of .env.example, with the same defaults.
-import { readFileSync } from "node:fs";
+// The README's configuration reference must list exactly the variables of .env.example, with the
+// same defaults; its sample output is what the command prints.
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseEnv, REPO } from "./util.js";
+import { parseEnv, REPO, run, scratchDir, scratchStack } from "./util.js";
 
 const readme = readFileSync(join(REPO, "README.md"), "utf8");
 const example = parseEnv(readFileSync(join(REPO, ".env.example"), "utf8"));
@@ -39,5 +40,45 @@ describe("README configuration reference", () => {
       while (j >= 0 && /^[A-Z0-9_]+=/.test(lines[j]!)) j--; // a pair (id + secret) shares one comment
       expect(lines[j], `.env.example line ${i + 1} (${line.split("=")[0]}) has no comment above it`).toMatch(/^# /);
     });
+  });
+});
+
+describe("README Quick start", () => {
+  // The sample is a real first run in a clone at /home/you/wechat-logto-stack; lines starting with
+  // "[+]" stand for Compose's own build and start-up output. Everything else is what up.sh prints,
+  // here with a stand-in docker that answers as Compose v2.26.1 does on a first run (no container yet)
+  // that ends healthy.
+  const clone = "/home/you/wechat-logto-stack";
+
+  function sample(): string[] {
+    const block = /\$ make up\n([\s\S]*?)```/.exec(readme.split(/^## Quick start/m)[1] ?? "")?.[1] ?? "";
+    return block
+      .split("\n")
+      .map((l) => l.replace(/^ {3}/, ""))
+      .filter((l) => !l.startsWith("[+]"))
+      .join("\n")
+      .trimEnd()
+      .split("\n");
+  }
+
+  it("the sample output of the first `make up` is what it prints", () => {
+    const { dir } = scratchStack();
+    const bin = scratchDir("bin-");
+    writeFileSync(
+      join(bin, "docker"),
+      `#!/bin/sh
+case "$*" in
+"compose version") echo "Docker Compose version v2.26.1" ;;
+"compose config") printf 'name: wechat-logto-stack\\nservices:\\n  app:\\n    image: app\\n' ;;
+"compose exec"*) echo "service is not running" >&2; exit 1 ;;
+esac
+`,
+    );
+    chmodSync(join(bin, "docker"), 0o755);
+    const r = run("sh", ["-c", `dash "$0" 2>&1`, join(REPO, "scripts/env/up.sh")], {
+      env: { STACK_DIR: dir, PATH: `${bin}:${process.env.PATH}` },
+    });
+    expect(r.code, r.stdout).toBe(0);
+    expect(sample()).toEqual(r.stdout.split(dir).join(clone).trimEnd().split("\n"));
   });
 });
