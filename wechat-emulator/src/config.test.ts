@@ -20,7 +20,7 @@ afterEach(async () => {
 });
 
 describe("configuration", () => {
-  it("the built-in config is the stack default app and the exported test users", () => {
+  it("the built-in config is the stack's website app, its Official Account (one Open Platform account) and the exported test users", () => {
     expect(defaultConfig()).toEqual({
       apps: [
         {
@@ -28,20 +28,37 @@ describe("configuration", () => {
           secret: "emulator-secret-0000000000000001",
           callbackDomain: "auth.localhost",
           name: "WeChat Logto Stack (emulator)",
+          type: "website",
+          openPlatformAccount: "default",
+          denyRedirects: false,
+        },
+        {
+          appid: "wx0000000000000002",
+          secret: "emulator-oa-secret-0000000000000002",
+          callbackDomain: "auth.localhost",
+          name: "WeChat Logto Stack OA (emulator)",
+          type: "officialAccount",
+          openPlatformAccount: "default",
           denyRedirects: false,
         },
       ],
       users: [testUsers.alice, testUsers.bob],
     });
-    expect(defaultConfig("auth.example.com").apps[0]?.callbackDomain).toBe("auth.example.com");
+    expect(defaultConfig("auth.example.com").apps.map((app) => app.callbackDomain)).toEqual(["auth.example.com", "auth.example.com"]);
   });
 
-  it("a config file's users get default profiles; apps default their name", () => {
+  it("a config file's users get default profiles; apps default their name, type website, bound to the default account", () => {
     const config = resolveConfig({
-      apps: [{ appid: "wxA", secret: "s", callbackDomain: "auth.stack.test" }],
+      apps: [
+        { appid: "wxA", secret: "s", callbackDomain: "auth.stack.test" },
+        { appid: "wxB", secret: "s", callbackDomain: "auth.stack.test", type: "officialAccount", openPlatformAccount: null },
+      ],
       users: [{ key: "carol", openid: "o-carol" }],
     });
-    expect(config.apps).toEqual([{ appid: "wxA", secret: "s", callbackDomain: "auth.stack.test", name: "App wxA", denyRedirects: false }]);
+    expect(config.apps).toEqual([
+      { appid: "wxA", secret: "s", callbackDomain: "auth.stack.test", name: "App wxA", type: "website", openPlatformAccount: "default", denyRedirects: false },
+      { appid: "wxB", secret: "s", callbackDomain: "auth.stack.test", name: "App wxB", type: "officialAccount", openPlatformAccount: null, denyRedirects: false },
+    ]);
     expect(config.users[0]).toMatchObject({ key: "carol", openid: "o-carol", nickname: "carol", sex: 0 });
     expect(config.users[0]?.headimgurl).toMatch(/^https:\/\/thirdwx\.qlogo\.cn\//);
   });

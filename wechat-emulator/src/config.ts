@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 
 import { z } from "zod";
 
-import { defaultApp, defaultProfile, testUsers } from "./users.js";
+import { defaultApp, defaultOaApp, defaultProfile, testUsers } from "./users.js";
 import { appGuard, configFileGuard, testUserGuard, type EmulatorConfig } from "./types.js";
 
 /** Where generated certificates go when the env names no files (native runs): wechat-emulator/.certs/. */
@@ -38,9 +38,9 @@ export const readEnv = (env: NodeJS.ProcessEnv = process.env): EmulatorEnv => {
   return result.data;
 };
 
-/** The built-in config: the default app and the test users of users.ts. */
+/** The built-in config: the website app, the Official Account and the test users of users.ts. */
 export const defaultConfig = (callbackDomain?: string): EmulatorConfig => ({
-  apps: [{ ...defaultApp, ...(callbackDomain ? { callbackDomain } : {}) }],
+  apps: [defaultApp, defaultOaApp].map((app) => ({ ...app, ...(callbackDomain ? { callbackDomain } : {}) })),
   users: Object.values(testUsers).map((user) => ({ ...user })),
 });
 

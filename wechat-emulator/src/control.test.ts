@@ -30,9 +30,9 @@ describe("control API", () => {
     await t.api("/sns/userinfo", { access_token: String(token.access_token) });
     await t.api("/sns/auth", { access_token: String(token.access_token), openid: "o-alice" });
     await t.api("/sns/oauth2/refresh_token", { appid: "x" });
-    expect((await t.control("GET", "/calls")).json).toEqual({ qrconnect: 1, access_token: 1, userinfo: 2, refresh_token: 1, auth: 1 });
+    expect((await t.control("GET", "/calls")).json).toEqual({ qrconnect: 1, oauth2_authorize: 0, access_token: 1, userinfo: 2, refresh_token: 1, auth: 1 });
     await t.control("POST", "/reset");
-    expect((await t.control("GET", "/calls")).json).toEqual({ qrconnect: 0, access_token: 0, userinfo: 0, refresh_token: 0, auth: 0 });
+    expect((await t.control("GET", "/calls")).json).toEqual({ qrconnect: 0, oauth2_authorize: 0, access_token: 0, userinfo: 0, refresh_token: 0, auth: 0 });
   });
 
   it("POST /reset forgets issued codes", async () => {

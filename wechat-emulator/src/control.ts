@@ -27,7 +27,7 @@ const readJson = async (req: IncomingMessage): Promise<unknown> => {
  *   POST /faults            {"endpoint","errcode"?,"httpStatus"?,"delayMs"?,"times"?=1} -> 201
  *   GET /faults             queued faults
  *   DELETE /faults          204
- *   GET /calls              {"qrconnect":n,"access_token":n,"userinfo":n,"refresh_token":n,"auth":n}
+ *   GET /calls              {"qrconnect":n,"oauth2_authorize":n,"access_token":n,"userinfo":n,"refresh_token":n,"auth":n}
  *   GET /requests           the last 200 WeChat calls (secret redacted)
  *   POST /clock             {"advanceMs":n}: move the emulator's clock forward (expire codes, tokens)
  *   POST /reset             forget faults, counts, codes, tokens, clock offset -> 204

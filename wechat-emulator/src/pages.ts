@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 
-import { paths } from "./constant.js";
+import { paths, type OaErrorPage } from "./constant.js";
 import type { App, TestUser } from "./types.js";
 
 const escapeHtml = (value: string): string =>
@@ -117,3 +117,36 @@ export const deniedPage = (o: { title: string; detail: string }): string =>
   </div>
 </div>`
   );
+
+/**
+ * The OA's snsapi_userinfo consent (WeChat shows it as a sheet inside its browser): the app asks for
+ * nickname and avatar; one allow button per test user (the phone's signed-in WeChat user), deny.
+ */
+export const oaConsentPage = (o: { app: App; uuid: string; users: TestUser[] }): string =>
+  layout(
+    "微信授权",
+    `<div class="main">
+  <div class="title" data-testid="app-name">${escapeHtml(o.app.name)}</div>
+  <div class="info" data-testid="oa-consent">
+    <p>申请获得以下权限：获得你的公开信息（昵称、头像等）</p>
+    <p>Requests your public profile (nickname, avatar)</p>
+  </div>
+  <form method="post" action="${paths.oauth2Confirm}" class="users">
+    <input type="hidden" name="uuid" value="${escapeHtml(o.uuid)}">
+${o.users
+  .map(
+    (user) => `    <button type="submit" class="confirm" name="user" value="${escapeHtml(user.key)}" data-testid="allow-${escapeHtml(user.key)}">
+      <img src="${escapeHtml(user.headimgurl)}" alt="" referrerpolicy="no-referrer" onerror="this.style.visibility='hidden'">
+      允许 / Allow as ${escapeHtml(user.nickname)}
+    </button>`
+  )
+  .join("\n")}
+    <button type="submit" class="deny" name="deny" value="1" data-testid="deny">拒绝 / Deny</button>
+  </form>
+  <div class="sandbox">WeChat emulator: for testing only, not WeChat.</div>
+</div>`
+  );
+
+/** The OA authorization's error page, with WeChat's numbered error. */
+export const oaErrorPage = ({ code, detail }: OaErrorPage): string =>
+  errorPage({ title: "Oops! Something went wrong:(", detail: `错误码：${code}，${detail}` });

@@ -114,9 +114,9 @@ export class EmulatorState {
 
   // Codes and tokens
 
-  issueCode(appid: string, user: TestUser, scope: string): string {
+  issueCode(appid: string, user: TestUser, scope: string, ttlMs = codeTtlMs): string {
     const code = randomBase62(32);
-    this.codes.set(code, { appid, user, scope, expiresAt: this.now() + codeTtlMs, used: false });
+    this.codes.set(code, { appid, user, scope, expiresAt: this.now() + ttlMs, used: false });
     return code;
   }
 

@@ -1,12 +1,18 @@
 import { z } from "zod";
 
-import { endpointNames } from "./constant.js";
+import { appTypes, defaultOpenPlatformAccount, endpointNames } from "./constant.js";
 
 /** A test user as the config file gives it; missing profile fields get defaults (users.ts). */
 export const testUserGuard = z.object({
   /** Short name used in data-testid="confirm-<key>". */
   key: z.string().regex(/^[\w-]+$/, "letters, digits, _ and - only"),
+  /** Openid for website apps; an app may have its own (`openids`), else `<openid>-<appid>` (WeChat: one per app). */
   openid: z.string().min(1),
+  openids: z.record(z.string(), z.string().min(1)).optional(),
+  /**
+   * Unionid under the Open Platform account `default`; under another account `<unionid>.<account>`;
+   * none from an app bound to no account. Absent: the user never has one.
+   */
   unionid: z.string().min(1).optional(),
   nickname: z.string(),
   headimgurl: z.string(),
@@ -26,6 +32,10 @@ export const appGuard = z.object({
     .min(1)
     .refine((value) => !value.includes("/"), "a bare host, no scheme and no path"),
   name: z.string().min(1),
+  /** `website` (网站应用, the QR page) or `officialAccount` (公众号, web authorization inside WeChat). */
+  type: z.enum(appTypes).default("website"),
+  /** The Open Platform account the app is bound to (one unionid per user across its apps); null: unbound. */
+  openPlatformAccount: z.string().min(1).nullable().default(defaultOpenPlatformAccount),
   /**
    * Old WeChat docs: a denied login redirects to `redirect_uri?state=STATE` (no code).
    * Current docs: no redirect. Default false = current behaviour.
@@ -36,7 +46,7 @@ export type App = z.infer<typeof appGuard>;
 
 /** The JSON file named by WECHAT_EMULATOR_CONFIG. */
 export const configFileGuard = z.object({
-  apps: z.array(appGuard.partial({ name: true })).min(1).optional(),
+  apps: z.array(appGuard.partial({ name: true, type: true, openPlatformAccount: true })).min(1).optional(),
   users: z
     .array(testUserGuard.partial({ nickname: true, headimgurl: true, sex: true, province: true, city: true, country: true }))
     .min(1)
@@ -58,7 +68,10 @@ export const qrconnectQueryGuard = z.object({
   lang: param,
 });
 
-/** POST /connect/qrconnect/confirm: the clicked button sends `user=<key>` or `deny=1`. */
+/** GET /connect/oauth2/authorize: the Official Account's web authorization. */
+export const oauth2AuthorizeQueryGuard = qrconnectQueryGuard.omit({ lang: true });
+
+/** POST /connect/qrconnect/confirm (and the OA consent page's): the clicked button sends `user=<key>` or `deny=1`. */
 export const confirmFormGuard = z.object({
   uuid: z.string().min(1),
   user: z.string().min(1).optional(),

@@ -1,4 +1,5 @@
-import type { TestUser } from "./types.js";
+import { defaultOpenPlatformAccount } from "./constant.js";
+import type { App, TestUser } from "./types.js";
 
 /**
  * The test users the QR page offers. Specs import this table:
@@ -43,11 +44,38 @@ export const defaultProfile = (key: string): Omit<TestUser, "key" | "openid" | "
   country: "",
 });
 
-/** The app the stack's defaults expect (seed and emulator agree on it). */
+/** The website app the stack's defaults expect (seed and emulator agree on it). */
 export const defaultApp = {
   appid: "wx0000000000000001",
   secret: "emulator-secret-0000000000000001",
   callbackDomain: "auth.localhost",
   name: "WeChat Logto Stack (emulator)",
+  type: "website",
+  openPlatformAccount: defaultOpenPlatformAccount,
   denyRedirects: false,
-} as const;
+} as const satisfies App;
+
+/**
+ * The Official Account, bound to the same Open Platform account as the website app: a user has
+ * another openid here but the same unionid. Its callback domain is the OA's web authorization
+ * domain (网页授权域名), Logto's host as for the website app.
+ */
+export const defaultOaApp = {
+  appid: "wx0000000000000002",
+  secret: "emulator-oa-secret-0000000000000002",
+  callbackDomain: "auth.localhost",
+  name: "WeChat Logto Stack OA (emulator)",
+  type: "officialAccount",
+  openPlatformAccount: defaultOpenPlatformAccount,
+  denyRedirects: false,
+} as const satisfies App;
+
+/** WeChat gives each app its own openid for a user. */
+export const openidFor = (user: TestUser, app: App): string =>
+  user.openids?.[app.appid] ?? (app.type === "website" ? user.openid : `${user.openid}-${app.appid}`);
+
+/** One unionid per user and Open Platform account; none from an app bound to no account. */
+export const unionidFor = (user: TestUser, app: App): string | undefined => {
+  if (!user.unionid || app.openPlatformAccount === null) return undefined;
+  return app.openPlatformAccount === defaultOpenPlatformAccount ? user.unionid : `${user.unionid}.${app.openPlatformAccount}`;
+};

@@ -1,19 +1,36 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 
-import { errcodes, errmsgFor, errorPages, paths, websiteLoginScope, type EndpointName, type WechatError } from "./constant.js";
-import { deniedPage, errorPage, qrPage } from "./pages.js";
+import {
+  errcodes,
+  errmsgFor,
+  errorPages,
+  hosts,
+  oaCodeTtlMs,
+  oaErrorPages,
+  oaScopes,
+  openInWechatPage,
+  paths,
+  wechatBrowserPattern,
+  websiteLoginScope,
+  type EndpointName,
+  type OaErrorPage,
+  type WechatError,
+} from "./constant.js";
+import { deniedPage, errorPage, oaConsentPage, oaErrorPage, qrPage } from "./pages.js";
 import { newRid, type EmulatorState } from "./state.js";
 import {
   accessTokenQueryGuard,
   authQueryGuard,
   confirmFormGuard,
+  oauth2AuthorizeQueryGuard,
   qrconnectQueryGuard,
   refreshTokenQueryGuard,
   userInfoQueryGuard,
   type App,
   type EmulatorConfig,
 } from "./types.js";
+import { openidFor, unionidFor } from "./users.js";
 
 /** WeChat's wire format: JSON with escaped slashes, sent as text/plain, HTTP 200 even for errors. */
 const sendWechatJson = (res: ServerResponse, body: Record<string, unknown>): void => {
@@ -64,17 +81,35 @@ const callbackDomainMatches = (redirectUri: string, callbackDomain: string): boo
   return expected.includes(":") ? url.host === expected : url.hostname === expected;
 };
 
+/**
+ * WeChat returns redirect_uri exactly as it was given, byte for byte, with its parameters appended
+ * (before a fragment): re-serializing it through URL would re-encode its query (`a%20b` -> `a+b`).
+ */
 const withQuery = (redirectUri: string, params: Record<string, string>): string => {
-  const url = new URL(redirectUri);
-  for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
-  return url.toString();
+  const hashAt = redirectUri.indexOf("#");
+  const base = hashAt === -1 ? redirectUri : redirectUri.slice(0, hashAt);
+  const fragment = hashAt === -1 ? "" : redirectUri.slice(hashAt);
+  const added = Object.entries(params)
+    .map(([key, value]) => `${key}=${encodeURIComponent(value)}`)
+    .join("&");
+  const separator = !base.includes("?") ? "?" : base.endsWith("?") || base.endsWith("&") ? "" : "&";
+  return `${base}${separator}${added}${fragment}`;
 };
+
+/** The host a request was sent to, without port (Host header; SNI names the same host). */
+const requestHost = (req: IncomingMessage): string => (req.headers.host ?? "").replace(/:\d+$/, "").toLowerCase();
 
 export type WechatHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
 /** Request handler for both WeChat hosts (routes by path, like one listener behind both names). */
 export const createWechatHandler = (config: EmulatorConfig, state: EmulatorState): WechatHandler => {
   const findApp = (appid: string | undefined): App | undefined => config.apps.find((app) => app.appid === appid);
+  /** The app a token was issued to (tokens are only issued to configured apps). */
+  const appOf = (appid: string): App => {
+    const app = findApp(appid);
+    if (!app) throw new Error(`token of an unknown app ${appid}`);
+    return app;
+  };
 
   /** Counts the call, then applies the next queued fault for this endpoint; true = response already sent. */
   const applyFault = async (
@@ -100,10 +135,43 @@ export const createWechatHandler = (config: EmulatorConfig, state: EmulatorState
     return false; // delay only: answer normally, late (as a slow WeChat would, code consumed or not)
   };
 
+  const codeTtlFor = (app: App): number | undefined => (app.type === "officialAccount" ? oaCodeTtlMs : undefined);
+
+  const sendOaError = (res: ServerResponse, page: OaErrorPage): void => sendHtml(res, oaErrorPage(page));
+
+  /**
+   * open.weixin.qq.com/connect/oauth2/authorize: the Official Account's web authorization, only in
+   * WeChat's browser and only for OA appids (a website appid gets 10016). snsapi_base redirects at
+   * once (the first test user: the phone's WeChat user); snsapi_userinfo asks consent first.
+   */
+  const oauth2Authorize = (req: IncomingMessage, query: Record<string, string>, res: ServerResponse): void => {
+    if (!wechatBrowserPattern.test(req.headers["user-agent"] ?? "")) return sendHtml(res, errorPage(openInWechatPage));
+    const q = oauth2AuthorizeQueryGuard.parse(query);
+    if (!q.appid) return sendOaError(res, oaErrorPages.emptyAppid);
+    const app = findApp(q.appid);
+    if (!app) return sendHtml(res, errorPage(errorPages.appid));
+    if (app.type !== "officialAccount") return sendOaError(res, oaErrorPages.websiteAppid);
+    if (!q.redirect_uri) return sendOaError(res, oaErrorPages.emptyRedirectUri);
+    if (!callbackDomainMatches(q.redirect_uri, app.callbackDomain)) return sendOaError(res, oaErrorPages.redirectUri);
+    if (q.response_type !== "code") return sendHtml(res, errorPage(errorPages.responseType));
+    if (!q.scope) return sendOaError(res, oaErrorPages.emptyScope);
+    const scope = oaScopes.find((candidate) => candidate === q.scope);
+    if (!scope) return sendOaError(res, oaErrorPages.scope);
+    if (!q.state) return sendOaError(res, oaErrorPages.emptyState);
+    const [phoneUser] = config.users;
+    if (scope === "snsapi_base" && phoneUser) {
+      const code = state.issueCode(app.appid, phoneUser, scope, oaCodeTtlMs);
+      res.writeHead(302, { Location: withQuery(q.redirect_uri, { code, state: q.state }) });
+      return void res.end();
+    }
+    const session = state.openQrSession({ app, redirectUri: q.redirect_uri, state: q.state, scope });
+    sendHtml(res, oaConsentPage({ app, uuid: session.uuid, users: config.users }));
+  };
+
   const qrconnect = (query: Record<string, string>, res: ServerResponse): void => {
     const q = qrconnectQueryGuard.parse(query);
     const app = findApp(q.appid);
-    if (!app) return sendHtml(res, errorPage(errorPages.appid));
+    if (!app || app.type !== "website") return sendHtml(res, errorPage(errorPages.appid));
     if (!q.redirect_uri || !callbackDomainMatches(q.redirect_uri, app.callbackDomain)) {
       return sendHtml(res, errorPage(errorPages.redirectUri));
     }
@@ -129,7 +197,7 @@ export const createWechatHandler = (config: EmulatorConfig, state: EmulatorState
     }
     const user = config.users.find((candidate) => candidate.key === form.data.user);
     if (!user) return sendHtml(res, errorPage(errorPages.unreachable), 400);
-    const code = state.issueCode(session.app.appid, user, session.scope);
+    const code = state.issueCode(session.app.appid, user, session.scope, codeTtlFor(session.app));
     res.writeHead(302, { Location: withQuery(session.redirectUri, { code, state: session.state }) });
     res.end();
   };
@@ -150,13 +218,15 @@ export const createWechatHandler = (config: EmulatorConfig, state: EmulatorState
     }
     const { user, scope } = lookup.grant;
     const { access, refresh } = state.issueTokens(app.appid, user, scope);
+    // An OA gives the unionid here only for snsapi_userinfo (公众号网页授权 docs).
+    const unionid = scope === "snsapi_base" ? undefined : unionidFor(user, app);
     sendWechatJson(res, {
       access_token: access.token,
       expires_in: Math.round((access.expiresAt - state.now()) / 1000),
       refresh_token: refresh.token,
-      openid: user.openid,
+      openid: openidFor(user, app),
       scope,
-      ...(user.unionid ? { unionid: user.unionid } : {}),
+      ...(unionid ? { unionid } : {}),
     });
   };
 
@@ -176,7 +246,7 @@ export const createWechatHandler = (config: EmulatorConfig, state: EmulatorState
       access_token: access.token,
       expires_in: Math.round((access.expiresAt - state.now()) / 1000),
       refresh_token: lookup.entry.token,
-      openid: lookup.entry.user.openid,
+      openid: openidFor(lookup.entry.user, app),
       scope: lookup.entry.scope,
     });
   };
@@ -188,11 +258,15 @@ export const createWechatHandler = (config: EmulatorConfig, state: EmulatorState
     if (!lookup.ok) {
       return sendError(res, lookup.reason === "expired" ? errcodes.accessTokenExpired : errcodes.invalidAccessToken);
     }
-    const { user } = lookup.entry;
+    const { user, scope } = lookup.entry;
+    const app = appOf(lookup.entry.appid);
+    const openid = openidFor(user, app);
     // Without openid WeChat still answers for the token's user; a different openid is refused.
-    if (q.openid !== undefined && q.openid !== user.openid) return sendError(res, errcodes.invalidOpenid);
+    if (q.openid !== undefined && q.openid !== openid) return sendError(res, errcodes.invalidOpenid);
+    if (scope === "snsapi_base") return sendError(res, errcodes.apiUnauthorized);
+    const unionid = unionidFor(user, app);
     sendWechatJson(res, {
-      openid: user.openid,
+      openid,
       nickname: user.nickname,
       sex: user.sex,
       province: user.province,
@@ -200,7 +274,7 @@ export const createWechatHandler = (config: EmulatorConfig, state: EmulatorState
       country: user.country,
       headimgurl: user.headimgurl,
       privilege: [],
-      ...(user.unionid ? { unionid: user.unionid } : {}),
+      ...(unionid ? { unionid } : {}),
     });
   };
 
@@ -212,7 +286,7 @@ export const createWechatHandler = (config: EmulatorConfig, state: EmulatorState
     if (!lookup.ok) {
       return sendError(res, lookup.reason === "expired" ? errcodes.accessTokenExpired : errcodes.invalidAccessToken);
     }
-    if (lookup.entry.user.openid !== q.openid) return sendError(res, errcodes.invalidOpenid);
+    if (openidFor(lookup.entry.user, appOf(lookup.entry.appid)) !== q.openid) return sendError(res, errcodes.invalidOpenid);
     sendWechatJson(res, { errcode: 0, errmsg: "ok" });
   };
 
@@ -224,16 +298,23 @@ export const createWechatHandler = (config: EmulatorConfig, state: EmulatorState
   };
 
   return async (req, res) => {
-    const url = new URL(req.url ?? "/", "https://open.weixin.qq.com");
+    const url = new URL(req.url ?? "/", `https://${hosts.open}`);
     const query = firstValues(url.searchParams);
+    const host = requestHost(req);
 
-    if (url.pathname === paths.qrconnect) {
-      if (await applyFault("qrconnect", req, res, query, true)) return;
-      return qrconnect(query, res);
+    if (host === hosts.open) {
+      if (url.pathname === paths.qrconnect) {
+        if (await applyFault("qrconnect", req, res, query, true)) return;
+        return qrconnect(query, res);
+      }
+      if (url.pathname === paths.oauth2Authorize) {
+        if (await applyFault("oauth2_authorize", req, res, query, true)) return;
+        return oauth2Authorize(req, query, res);
+      }
+      if (url.pathname === paths.confirm || url.pathname === paths.oauth2Confirm) return confirm(req, res);
     }
-    if (url.pathname === paths.confirm) return confirm(req, res);
 
-    const route = apiRoutes[url.pathname];
+    const route = host === hosts.api ? apiRoutes[url.pathname] : undefined;
     if (route) {
       const [endpoint, handle] = route;
       if (await applyFault(endpoint, req, res, query, false)) return;
