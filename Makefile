@@ -53,6 +53,11 @@ check-env:
 doctor:
 	@sh scripts/doctor.sh
 
+# Is everything all right? Each service's health, versions, last backup (age, pg_restore --list), disks, Logto, certificates; exit 1 when something needs attention (cron, monitoring).
+.PHONY: status
+status:
+	@sh scripts/doctor.sh --status
+
 # Back up Logto's database into backups/ (timestamped, owner-only, keeps the newest BACKUP_RETENTION).
 .PHONY: backup
 backup:

@@ -12,8 +12,21 @@
 # DOCTOR_HOST_ADDRS (this host's addresses), DOCTOR_PUBLIC_IP (the public address behind NAT),
 # PROC_NET (default /proc/net), DOCTOR_MIN_DOCKER (24.0.0), DOCTOR_MIN_COMPOSE (2.26.0),
 # DOCTOR_DF (default "df -P"), DOCTOR_DISK_MAX_PERCENT (85).
+#
+# --status (make status): "is everything all right?" for a terminal, cron or a monitoring agent:
+# each service's health, Logto's and the stack's versions, the last backup's age and a
+# pg_restore --list of it, the disks, Logto's status and the certificates' days left. Exit 1 on any
+# WARN or FAIL (something needs attention), 0 otherwise. STATUS_BACKUP_MAX_AGE_HOURS (26).
 set -u
 . "$(dirname -- "$0")/lib.sh"
+
+mode=doctor
+TS_ONLY=
+case ${1:-} in
+  --status) mode=status ;;
+  '') ;;
+  *) die "unknown option $1" "usage: scripts/doctor.sh [--status]" ;;
+esac
 
 : "${DOCTOR_MIN_DOCKER:=24.0.0}"
 : "${DOCTOR_MIN_COMPOSE:=2.26.0}"
@@ -255,7 +268,7 @@ run_ts_checks() {
   export DOCTOR_STACK
   out=$(mktemp)
   if [ -n "${DOCTOR_TS_CMD:-}" ]; then
-    $DOCTOR_TS_CMD --no-summary >"$out" 2>&1
+    $DOCTOR_TS_CMD ${TS_ONLY:+--only "$TS_ONLY"} --no-summary >"$out" 2>&1
   elif [ "$docker_ok" = 1 ]; then
     printf 'doctor: building the checks image (cached after the first run) ...\n' >&2
     # context = the repository root, as for every image of the stack (the lockfile lives there)
@@ -273,10 +286,10 @@ run_ts_checks() {
     env_flags=
     for v in $TS_VARS DOCTOR_STACK; do env_flags="$env_flags -e $v"; done
     # shellcheck disable=SC2086
-    docker run --rm --network "$network" $env_flags "$DOCTOR_IMAGE" --no-summary >"$out" 2>&1
+    docker run --rm --network "$network" $env_flags "$DOCTOR_IMAGE" ${TS_ONLY:+--only "$TS_ONLY"} --no-summary >"$out" 2>&1
   elif command -v npm >/dev/null 2>&1 && [ -d "$SCRIPTS_DIR/../node_modules/zod" ]; then
     # a development machine without a Docker daemon: run the TypeScript checks with the local Node
-    (cd "$SCRIPTS_DIR/.." && npm run --silent doctor -- --no-summary) >"$out" 2>&1
+    (cd "$SCRIPTS_DIR/.." && npm run --silent doctor -- ${TS_ONLY:+--only "$TS_ONLY"} --no-summary) >"$out" 2>&1
   else
     report SKIP checks "WeChat, Logto and certificate checks need Docker (or Node: npm run doctor)"
     rm -f "$out"
@@ -293,6 +306,103 @@ run_ts_checks() {
   fi
   rm -f "$out"
 }
+
+# ---- Status: each service, versions, the last backup (make status) --------------------------------
+# check_services: every service of the project (compose.yaml and the overlays in COMPOSE_FILE) as
+# docker reports it: healthy (or running, without a healthcheck), a one-shot (restart "no") exited 0
+check_services() {
+  if [ -z "$($COMPOSE ps -a -q 2>/dev/null)" ]; then
+    report FAIL services "the stack is not running (no containers)" "make up (or make up-sandbox)"
+    return
+  fi
+  for svc in $($COMPOSE config --services 2>/dev/null | sort); do
+    line=$($COMPOSE ps -a --format '{{.State}} {{.Health}} {{.ExitCode}}' "$svc" 2>/dev/null | head -n 1)
+    set -- $line
+    state=${1:-} health=${2:-} code=${3:-}
+    # no healthcheck: the Health column is empty and the exit code moves up
+    case $health in '' | [0-9]*) code=$health; health= ;; esac
+    oneshot=
+    [ "$(service_key "$svc" restart)" = no ] && oneshot=yes
+    case $state:$health in
+      running:healthy) report OK "service $svc" "healthy" ;;
+      running:) report OK "service $svc" "running (no healthcheck)" ;;
+      running:starting) report WARN "service $svc" "starting (healthcheck not passed yet)" "wait, then run make status again; docker compose logs --tail=100 $svc" ;;
+      running:unhealthy) report FAIL "service $svc" "unhealthy" "docker compose logs --tail=100 $svc" ;;
+      exited:*)
+        if [ -n "$oneshot" ] && [ "$code" = 0 ]; then
+          report OK "service $svc" "one-shot step, finished (exit 0)"
+        else
+          report FAIL "service $svc" "exited (exit code ${code:-?})" "docker compose logs --tail=100 $svc, fix, then make up"
+        fi ;;
+      :) report FAIL "service $svc" "has no container" "make up" ;;
+      *) report FAIL "service $svc" "$state${health:+ ($health)}" "docker compose logs --tail=100 $svc" ;;
+    esac
+  done
+}
+
+# check_versions: what Logto runs against what .env pins, and this checkout's version
+check_versions() {
+  pinned=$(env_get LOGTO_VERSION)
+  want=$(logto_image)
+  id=$($COMPOSE ps -q logto 2>/dev/null | head -n 1)
+  running=
+  [ -n "$id" ] && running=$(docker inspect --format '{{.Config.Image}}' "$id" 2>/dev/null)
+  if [ -z "$running" ]; then
+    report SKIP "version logto" "LOGTO_VERSION=${pinned:-?} in .env (${want:-?}); no Logto container"
+  elif [ -n "$want" ] && [ "$running" != "$want" ]; then
+    report WARN "version logto" "Logto runs $running, but .env names $want (LOGTO_VERSION=${pinned:-?})" \
+      "a version change goes through make upgrade LOGTO_VERSION=x.y.z (backup, alterations, rollback); to undo an edit of .env, put the old value back"
+  else
+    report OK "version logto" "Logto ${pinned:-?} ($running)"
+  fi
+  ver=$(git -C "$STACK_DIR" describe --tags --always --dirty 2>/dev/null) || ver=
+  report OK "version stack" "${ver:-unknown (not a git checkout)}"
+}
+
+# check_backup: the newest backups/<timestamp>*.dump, its age and whether pg_restore can read it
+: "${STATUS_BACKUP_MAX_AGE_HOURS:=26}"
+check_backup() {
+  newest=
+  if [ -d "$BACKUP_DIR" ]; then
+    newest=$(ls -1 "$BACKUP_DIR" | grep -E '^[0-9]{8}T[0-9]{6}Z[A-Za-z0-9._-]*\.dump$' | sort | tail -n 1)
+  fi
+  if [ -z "$newest" ]; then
+    report WARN backup "no backup in $BACKUP_DIR" "make backup, and run it every night (scripts/README.md, Backups)"
+    return
+  fi
+  file="$BACKUP_DIR/$newest"
+  age_h=$(( ($(date +%s) - $(stat -c %Y "$file")) / 3600 ))
+  if ! compose_running postgres; then
+    verified="not verified (postgres is not running)"
+  elif entries=$($PG_RESTORE --list <"$file" 2>/dev/null | grep -c '^[0-9]') && [ "$entries" -gt 0 ]; then
+    verified="pg_restore --list reads $entries entries"
+  else
+    report FAIL backup "the last backup $newest is not a readable archive (pg_restore --list)" "make backup now; check the disk (df -h) and backups/"
+    return
+  fi
+  if [ "$age_h" -ge "$STATUS_BACKUP_MAX_AGE_HOURS" ]; then
+    report WARN backup "the last backup $newest is $age_h h old (over $STATUS_BACKUP_MAX_AGE_HOURS h); $verified" "make backup; is the nightly backup still scheduled? (backups/cron.log)"
+  else
+    report OK backup "the last backup $newest is $age_h h old; $verified"
+  fi
+}
+
+if [ "$mode" = status ]; then
+  check_docker
+  if [ "$docker_ok" = 1 ]; then check_stack; fi
+  check_services
+  check_versions
+  check_backup
+  check_disk
+  TS_ONLY=logto,tls
+  run_ts_checks
+  printf 'status: %s OK, %s WARN, %s FAIL, %s SKIP\n' "$n_ok" "$n_warn" "$n_fail" "$n_skip"
+  if [ $((n_warn + n_fail)) -gt 0 ]; then
+    say "status: needs attention (the WARN and FAIL lines above)"
+    exit 1
+  fi
+  exit 0
+fi
 
 check_env
 check_docker

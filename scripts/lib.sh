@@ -80,6 +80,17 @@ compose_running() {
   [ -n "$($COMPOSE ps --status running -q "$1" 2>/dev/null)" ]
 }
 
+# service_key SERVICE KEY: a top-level key of a service as `docker compose config` resolves it
+# (e.g. `service_key logto image`; compose.yaml and .env are the one definition), quotes removed
+service_key() {
+  $COMPOSE config 2>/dev/null | awk -v svc="  $1:" -v key="    $2: " '
+    /^[^ ]/ { top = $1 }
+    top == "services:" && /^  [^ ]/ { cur = $0 }
+    top == "services:" && cur == svc && index($0, key) == 1 { v = substr($0, length(key) + 1); gsub(/["\047]/, "", v); print v; exit }'
+}
+# logto_image: the image Compose resolves for the logto service
+logto_image() { service_key logto image; }
+
 # version_ge A B: dotted version A >= B (a leading v and -suffixes ignored)
 version_ge() {
   awk -v a="${1#v}" -v b="${2#v}" 'BEGIN {

@@ -40,13 +40,6 @@ if [ -n "$file_image" ] && [ -z "$given_image" ]; then
     "name the image of $new as well: make upgrade LOGTO_VERSION=$new LOGTO_IMAGE=<the same repository>:$new"
 fi
 
-# logto_image: the image Compose resolves for the logto service (compose.yaml is the one definition)
-logto_image() {
-  $COMPOSE config 2>/dev/null | awk '
-    /^[^ ]/ { top = $1 }
-    top == "services:" && /^  [^ ]/ { svc = $1 }
-    top == "services:" && svc == "logto:" && /^    image: / { gsub(/["\047]/, "", $2); print $2; exit }'
-}
 old_ref=$(logto_image)
 [ -n "$old_ref" ] || die "docker compose config does not resolve the logto service" "make check-env, then docker compose config"
 # with_new CMD...: CMD with the new version (and image) in its environment, before .env says so
@@ -116,7 +109,8 @@ if ! $COMPOSE stop logto; then
   die "could not stop Logto $prev; .env is back to LOGTO_VERSION=$prev, the database was not touched" \
     "docker compose ps -a logto; then make up (Logto $prev), or make upgrade LOGTO_VERSION=$new again"
 fi
-$COMPOSE run --rm --no-deps --entrypoint sh logto -c "npm run alteration deploy latest" ||
+# compose.yaml's entrypoint gives the line DB_URL (from the password file) and runs it.
+$COMPOSE run --rm --no-deps logto "npm run alteration deploy latest" ||
   fail_with_rollback "the database alterations of $new failed (each runs in a transaction; earlier ones may be applied)" \
     "read the alteration's error above"
 
