@@ -8,11 +8,13 @@
 //                                                          (compose.yaml's start: node without npm), Node 22 first on PATH.
 //   neither                                                tests/logto-standin on Node 22, its database made by
 //                                                          `logto db seed --swe` from the npm package @logto/cli.
-// Both started kinds get the Logto image's environment: DB_URL, ENDPOINT, ADMIN_ENDPOINT, PORT,
+// Both started kinds get connectors/wechat installed into core's connectors/ (connectors.ts), as the
+// stack's Logto image has it, and the Logto image's environment: DB_URL, ENDPOINT, ADMIN_ENDPOINT, PORT,
 // ADMIN_PORT, TRUST_PROXY_HEADER=1; ready when GET /api/status answers 204.
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { installWechatConnector } from "./connectors.js";
 import { baseEnv, node22 } from "./node22.js";
 import { testsDir } from "./paths.js";
 import { freePort } from "./ports.js";
@@ -123,16 +125,22 @@ export async function startLogto(o: StartLogtoOptions): Promise<Logto> {
 
   let seedCommand: { command: string; args: string[]; cwd: string };
   let start: { command: string; args: string[]; cwd: string };
+  /** Logto core's package directory, whose connectors/ it loads. */
+  let coreDir: string;
   if (mode.kind === "dir") {
     if (!existsSync(join(mode.dir, "package.json"))) throw new Error(`LOGTO_DIR=${mode.dir} is not a Logto installation (no package.json)`);
     seedCommand = { command: "npm", args: ["run", "--silent", "cli", "--", "db", "seed", "--swe"], cwd: mode.dir };
     start = { command: "sh", args: ["-c", LOGTO_START_COMMAND], cwd: mode.dir };
+    coreDir = join(mode.dir, "packages", "core");
   } else {
     const entry = standinEntry();
     if (!existsSync(entry)) throw new Error(`Logto stand-in not found at ${entry} (set LOGTO_DIR or LOGTO_ENDPOINT/LOGTO_ADMIN_ENDPOINT/LOGTO_DB_URL for a real Logto)`);
     seedCommand = { command: node22, args: [logtoCliBin(), "db", "seed", "--swe"], cwd: testsDir };
     start = { command: node22, args: [entry], cwd: dirname(dirname(entry)) };
+    coreDir = dirname(dirname(entry));
   }
+  // The stack's WeChat connector, installed as the stack's Logto image has it.
+  await installWechatConnector(coreDir, { logDir: o.logDir });
 
   const seeded = await runOrThrow({ name: `${name} (db seed)`, ...seedCommand, env, logFile, timeoutMs: 180_000 });
 

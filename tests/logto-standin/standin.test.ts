@@ -346,6 +346,25 @@ describe("Management API access for an M2M app inserted by SQL", () => {
     await api("/api/connectors", { body: { connectorId: "wechat-web", id: "wechat", config: WECHAT } });
     await api("/api/sign-in-exp", { method: "PATCH", body: { socialSignInConnectorTargets: ["wechat"] } });
   });
+
+  it("loads connectors/wechat from core's connectors directory (factory wechat-web-oa, target wechat): refused beside wechat-web (422), takes its place under the same id", async () => {
+    const factory = await api("/api/connector-factories/wechat-web-oa");
+    expect(factory.body).toMatchObject({ id: "wechat-web-oa", target: "wechat", platform: "Web", type: "Social" });
+    expect(factory.body.logo).toMatch(/^data:image\/svg\+xml;base64,/);
+    const oaConfig = { ...WECHAT, oaAppId: "wx0000000000000002", oaAppSecret: "emulator-oa-secret-0000000000000002" };
+    const beside = await api("/api/connectors", { body: { connectorId: "wechat-web-oa", config: oaConfig } });
+    expect(beside).toMatchObject({ status: 422, body: { code: "connector.multiple_target_with_same_platform" } });
+    expect(await api("/api/connectors/wechat", { method: "DELETE" })).toMatchObject({ status: 204 });
+    // Its guard: the Official Account's two keys go together.
+    const halfOa = await api("/api/connectors", { body: { connectorId: "wechat-web-oa", config: { ...WECHAT, oaAppId: "wx0000000000000002" } } });
+    expect(halfOa).toMatchObject({ status: 400, body: { code: "connector.invalid_config" } });
+    const created = await api("/api/connectors", { body: { connectorId: "wechat-web-oa", id: "wechat", config: oaConfig } });
+    expect(created).toMatchObject({ status: 200, body: { id: "wechat", connectorId: "wechat-web-oa", target: "wechat", config: oaConfig } });
+    // As it was, for the tests below.
+    await api("/api/connectors/wechat", { method: "DELETE" });
+    await api("/api/connectors", { body: { connectorId: "wechat-web", id: "wechat", config: WECHAT } });
+    await api("/api/sign-in-exp", { method: "PATCH", body: { socialSignInConnectorTargets: ["wechat"] } });
+  });
 });
 
 // On a real Logto the experience SPA takes these steps in the browser.

@@ -1,14 +1,20 @@
 /**
- * Connector factories and instances, loaded the way Logto loads them: the real connector
- * packages, metadata parsed by @logto/cli's `parseMetadata` (logo as a data URL), config read
- * from the `connectors` table on every use. Add a package to `factoryModules` to support more.
+ * Connector factories and instances, loaded the way Logto core loads them: every connector package
+ * in `connectors/` beside `src/` (the image's /etc/logto/packages/core/connectors), by @logto/cli's
+ * own `getConnectorPackagesFromDirectory` and `loadConnectorFactories` (connector-kit version check,
+ * `lib/index.js`, metadata with the logo as a data URL); two packages with one factory id are
+ * refused as Logto does. Config read from the `connectors` table on every use.
+ * `connectors/@logto-connector-wechat-web` links the npm package (as the image links
+ * packages/connectors/*); the harness installs this repository's connectors/wechat there
+ * (tests/harness/connectors.ts).
  */
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { ConnectorError, ConnectorErrorCodes, ConnectorType, validateConfig } from "@logto/connector-kit";
-import { parseMetadata } from "@logto/cli/lib/connector/utils.js";
-import createWechatWebConnector from "@logto/connector-wechat-web";
+import { loadConnectorFactories as loadCliConnectorFactories } from "@logto/cli/lib/connector/index.js";
+import { getConnectorPackagesFromDirectory } from "@logto/cli/lib/utils.js";
 
 import type { Db, Row } from "./db.ts";
 import { RequestError } from "./errors.ts";
@@ -35,28 +41,38 @@ export type LogtoConnector = {
   raw: RawConnector;
 };
 
-const packageDir = (specifier: string) => path.dirname(path.dirname(fileURLToPath(import.meta.resolve(specifier))));
-
-const factoryModules: Array<{ specifier: string; create: (options: { getConfig: (id: string) => Promise<unknown> }) => Promise<RawConnector> }> = [
-  { specifier: "@logto/connector-wechat-web", create: createWechatWebConnector },
-];
+/** Logto core's `connectors` directory: packages/core/connectors, here the stand-in's own. */
+export const connectorDirectory = path.join(path.dirname(path.dirname(fileURLToPath(import.meta.url))), "connectors");
 
 let factoriesPromise: Promise<ConnectorFactory[]> | undefined;
 
+const loadFactories = async (): Promise<ConnectorFactory[]> => {
+  if (!existsSync(connectorDirectory)) return [];
+  const packages = await getConnectorPackagesFromDirectory(connectorDirectory);
+  const loaded = await loadCliConnectorFactories(packages, false);
+  return loaded.map(({ metadata, type, configGuard, createConnector }) => ({
+    metadata: metadata as Record<string, any>,
+    type,
+    configGuard,
+    create: async (getConfig: () => Promise<unknown>) =>
+      (await createConnector({ getConfig: async () => getConfig() })) as unknown as RawConnector,
+  }));
+};
+
+/** Logto's checkDuplicateConnectorFactoriesId: a factory id in two packages fails every connector call. */
+const refuseDuplicateIds = (factories: ConnectorFactory[]) => {
+  const ids = factories.map(({ metadata }) => String(metadata.id));
+  const duplicated = [...new Set(ids.filter((id, index) => ids.indexOf(id) !== index))];
+  if (duplicated.length > 0) {
+    throw new RequestError({ code: "connector.more_than_one_connector_factory", status: 422, connectorIds: duplicated.join(", ") });
+  }
+};
+
 export const loadConnectorFactories = async () => {
-  factoriesPromise ??= Promise.all(
-    factoryModules.map(async ({ specifier, create }) => {
-      const probe = await create({ getConfig: async () => ({}) });
-      const metadata = (await parseMetadata(probe.metadata, packageDir(specifier))) as Record<string, any>;
-      return {
-        metadata,
-        type: probe.type,
-        configGuard: probe.configGuard,
-        create: async (getConfig: () => Promise<unknown>) => create({ getConfig: async () => getConfig() }),
-      };
-    }),
-  );
-  return factoriesPromise;
+  factoriesPromise ??= loadFactories();
+  const factories = await factoriesPromise;
+  refuseDuplicateIds(factories);
+  return factories;
 };
 
 export const findFactory = async (connectorId: string) =>

@@ -278,7 +278,10 @@ const startSocialSignIn = async (ctx: ExpCtx, connector: LogtoConnector) => {
         jti: details.jti,
         headers: { userAgent: ctx.req.headers["user-agent"] },
       },
-      async () => {},
+      // Logto keeps it in the interaction (assignConnectorSessionResult) for getUserInfo.
+      async (session) => {
+        connectorSessions.set(String(details.jti), session);
+      },
     );
     setCookie(ctx, socialStateCookie, `${connector.dbEntry.id}:${state}`, { maxAge: 3600 });
     redirect(ctx, authorizationUri, 303);
@@ -287,6 +290,9 @@ const startSocialSignIn = async (ctx: ExpCtx, connector: LogtoConnector) => {
     withToast(ctx, converted instanceof RequestError ? converted.message : "Internal server error.");
   }
 };
+
+/** What a connector's getAuthorizationUri kept with setSession, by interaction id. */
+const connectorSessions = new Map<string, unknown>();
 
 /** Pending social profiles waiting for a mandatory username, by interaction id. */
 const pendingSocialProfiles = new Map<string, { target: string; userInfo: Record<string, unknown> }>();
@@ -354,7 +360,14 @@ const handleSocialCallback = async (ctx: ExpCtx) => {
 
   let userInfo: Record<string, unknown> & { id: string };
   const verified = await withinExperienceTimeout(
-    connector.raw.getUserInfo!({ redirectUri: `${ctx.url.origin}/callback/${connectorId}`, ...data }, async () => ({})),
+    connector.raw.getUserInfo!({ redirectUri: `${ctx.url.origin}/callback/${connectorId}`, ...data }, async () => {
+      // Logto's getConnectorSessionResult: no session kept for this interaction is an error.
+      // It is used once: Logto removes it from the interaction as it reads it.
+      const session = connectorSessions.get(String(details.jti));
+      connectorSessions.delete(String(details.jti));
+      if (session === undefined) throw new RequestError({ code: "session.connector_validation_session_not_found", status: 400 });
+      return session as Record<string, unknown>;
+    }),
   );
   if (verified === "timeout") {
     // The experience app gave up: its toast over its (still empty) callback page, no redirect.
