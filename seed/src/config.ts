@@ -10,6 +10,7 @@ import {
   defaults,
   defaultWechatScope,
   emulatorAppId,
+  emulatorOaAppId,
   signInMethods,
   usernamePattern,
   wechatScopes,
@@ -80,6 +81,21 @@ const environmentGuard = z
       z
         .string()
         .regex(/^\S{1,128}$/, 'must be the AppSecret: no spaces, at most 128 characters')
+        .optional()
+    ),
+    WECHAT_OA_APP_ID: optionalText.pipe(
+      z
+        .string()
+        .regex(
+          /^wx[\dA-Za-z]{16}$/,
+          'must look like wx followed by 16 letters or digits (WeChat Official Accounts Platform > Settings and development > Basic configuration > AppID)'
+        )
+        .optional()
+    ),
+    WECHAT_OA_APP_SECRET: optionalText.pipe(
+      z
+        .string()
+        .regex(/^\S{1,128}$/, 'must be the Official Account\'s AppSecret: no spaces, at most 128 characters')
         .optional()
     ),
     WECHAT_SANDBOX: optionalText.pipe(
@@ -158,6 +174,22 @@ const crossChecks = (env: Record<string, string | undefined>): string[] => {
       `${missing} is empty while the other WeChat variable is set: set both, or neither to configure nothing for WeChat`
     );
   }
+  if (isSet(env.WECHAT_OA_APP_ID) !== isSet(env.WECHAT_OA_APP_SECRET)) {
+    const missing = isSet(env.WECHAT_OA_APP_ID) ? 'WECHAT_OA_APP_SECRET' : 'WECHAT_OA_APP_ID';
+    issues.push(
+      `${missing} is empty while the other Official Account variable is set: set both (sign-in inside WeChat without a QR code), or neither`
+    );
+  }
+  if (isSet(env.WECHAT_OA_APP_ID) && !isSet(env.WECHAT_APP_ID)) {
+    issues.push(
+      'WECHAT_OA_APP_ID is set but WECHAT_APP_ID / WECHAT_APP_SECRET are empty: the Official Account only adds sign-in inside WeChat to the website app, set those too'
+    );
+  }
+  if (env.WECHAT_OA_APP_ID?.trim() === emulatorOaAppId && env.WECHAT_SANDBOX?.trim() !== 'true') {
+    issues.push(
+      `WECHAT_OA_APP_ID is the WeChat emulator's test Official Account (${emulatorOaAppId}), which works only in the sandbox (\`make up-sandbox\`): set your Official Account's AppID and AppSecret, or empty both`
+    );
+  }
   const methods = (env.SIGN_IN_METHODS ?? '').split(',').map((item) => item.trim().toLowerCase());
   if (methods.includes('wechat') && !isSet(env.WECHAT_APP_ID)) {
     issues.push(
@@ -185,7 +217,8 @@ export type SeedConfig = {
   adminDomain: string;
   /** The app's public origin, no trailing slash. */
   appUrl: string;
-  wechat: { appId: string; appSecret: string; scope: string } | undefined;
+  /** The website app; `oa`: the Official Account for sign-in inside WeChat (WECHAT_OA_*), when set. */
+  wechat: { appId: string; appSecret: string; scope: string; oa: { appId: string; appSecret: string } | undefined } | undefined;
   /** WECHAT_SANDBOX=true (compose.sandbox.yaml only): WeChat is the emulator on the project network. */
   wechatSandbox: boolean;
   /** The sign-up/sign-in policy the seed applies: SIGN_IN_METHODS, else the default below. */
@@ -233,7 +266,18 @@ export const parseConfig = (env: Record<string, string | undefined>): SeedConfig
     logtoDomain: value.LOGTO_DOMAIN,
     adminDomain: value.ADMIN_DOMAIN,
     appUrl: trimOrigin(value.APP_URL ?? `https://${value.APP_DOMAIN}`),
-    wechat: appId && appSecret ? { appId, appSecret, scope: value.WECHAT_SCOPE } : undefined,
+    wechat:
+      appId && appSecret
+        ? {
+            appId,
+            appSecret,
+            scope: value.WECHAT_SCOPE,
+            oa:
+              value.WECHAT_OA_APP_ID && value.WECHAT_OA_APP_SECRET
+                ? { appId: value.WECHAT_OA_APP_ID, appSecret: value.WECHAT_OA_APP_SECRET }
+                : undefined,
+          }
+        : undefined,
     wechatSandbox: value.WECHAT_SANDBOX === 'true',
     signInMethods: value.SIGN_IN_METHODS ?? defaultSignInMethods(Boolean(appId && appSecret)),
     signInMethodsDefaulted: value.SIGN_IN_METHODS === undefined,
