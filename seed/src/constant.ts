@@ -47,8 +47,13 @@ export const appCallbackPath = '/api/auth/callback/logto';
 export const appPostLogoutPath = '/';
 export const defaultSecretName = 'Default secret';
 
-/** WeChat (Web) connector, @logto/connector-wechat-web 1.6.5. */
-export const wechatConnectorFactoryId = 'wechat-web';
+/** The stack's WeChat connector (connectors/wechat): QR code, and the Official Account inside WeChat. */
+export const wechatConnectorFactoryId = 'wechat-web-oa';
+/**
+ * Logto's own WeChat (Web) connector, @logto/connector-wechat-web 1.6.5: what earlier installs used,
+ * switched to the stack's under the same id; still used where Logto lacks the stack's (no OA then).
+ */
+export const wechatWebFactoryId = 'wechat-web';
 /** Database id of the connector: fixes the callback path `/callback/wechat`. */
 export const wechatConnectorId = 'wechat';
 export const wechatTarget = 'wechat';
@@ -60,6 +65,8 @@ export const defaultWechatScope = 'snsapi_login';
  * refuses it in WECHAT_APP_ID and removes a connector that still holds it.
  */
 export const emulatorAppId = 'wx0000000000000001';
+/** AppID of the emulator's Official Account (`defaultOaApp`): the sandbox only, as the website app's. */
+export const emulatorOaAppId = 'wx0000000000000002';
 /** The hosts Logto's WeChat connector calls (constants in @logto/connector-wechat-web). */
 export const wechatHosts = ['open.weixin.qq.com', 'api.weixin.qq.com'] as const;
 

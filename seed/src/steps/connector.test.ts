@@ -1,22 +1,29 @@
 import { describe, expect, it } from 'vitest';
 
-import { emulatorAppId } from '../constant.js';
+import { emulatorAppId, emulatorOaAppId } from '../constant.js';
 import type { ConnectorState } from '../types.js';
 
 import { planConnector } from './connector.js';
 
-const desired = { appId: 'wx1234567890abcdef', appSecret: 'secret-1', scope: 'snsapi_login' };
+const website = { appId: 'wx1234567890abcdef', appSecret: 'secret-1', scope: 'snsapi_login' };
+const desired = { ...website, oa: undefined };
+const oa = { appId: 'wxfedcba0987654321', appSecret: 'oa-secret-1' };
+const withOa = { ...website, oa };
+const oaKeys = { oaAppId: oa.appId, oaAppSecret: oa.appSecret };
 const ours: ConnectorState = {
   id: 'wechat',
-  connectorId: 'wechat-web',
+  connectorId: 'wechat-web-oa',
   target: 'wechat',
   platform: 'Web',
-  config: { ...desired },
+  config: { ...website },
 };
+/** What installs before connectors/wechat have: Logto's own WeChat web connector. */
+const legacy: ConnectorState = { ...ours, connectorId: 'wechat-web' };
 const emulator: ConnectorState = {
   ...ours,
   config: { appId: emulatorAppId, appSecret: 'emulator-secret-0000000000000001', scope: 'snsapi_login' },
 };
+const emulatorConfig = { ...(emulator.config as typeof website), oa: undefined };
 const outside = { sandbox: false };
 const sandbox = { sandbox: true };
 
@@ -45,22 +52,60 @@ describe('planConnector', () => {
   it("outside the sandbox, replaces the emulator's connector with one for the real app", () => {
     expect(planConnector([emulator], desired, outside)).toEqual({
       remove: [{ id: 'wechat', reason: 'emulator' }],
-      apply: { action: 'create', body: { id: 'wechat', connectorId: 'wechat-web', config: desired } },
+      apply: { action: 'create', body: { id: 'wechat', connectorId: 'wechat-web-oa', config: website } },
+    });
+  });
+
+  it("outside the sandbox, removes a connector holding the emulator's Official Account", () => {
+    const emulatorOa: ConnectorState = { ...ours, config: { ...website, oaAppId: emulatorOaAppId, oaAppSecret: 'x' } };
+    expect(planConnector([emulatorOa], desired, outside)).toMatchObject({
+      remove: [{ id: 'wechat', reason: 'emulator' }],
+      apply: { action: 'create' },
     });
   });
 
   it("in the sandbox, keeps the emulator's connector", () => {
-    const emulatorConfig = emulator.config as typeof desired;
     expect(planConnector([emulator], emulatorConfig, sandbox)).toEqual({
       remove: [],
       apply: { action: 'unchanged', id: 'wechat' },
     });
   });
 
-  it('creates the connector with id wechat', () => {
+  it("creates the stack's connector with id wechat, with the Official Account's keys when one is configured", () => {
     expect(planConnector([], desired, outside)).toEqual({
       remove: [],
-      apply: { action: 'create', body: { id: 'wechat', connectorId: 'wechat-web', config: desired } },
+      apply: { action: 'create', body: { id: 'wechat', connectorId: 'wechat-web-oa', config: website } },
+    });
+    expect(planConnector([], withOa, outside)).toEqual({
+      remove: [],
+      apply: { action: 'create', body: { id: 'wechat', connectorId: 'wechat-web-oa', config: { ...website, ...oaKeys } } },
+    });
+  });
+
+  it("switches Logto's wechat-web connector to the stack's under the same id (delete, then create)", () => {
+    expect(planConnector([legacy], withOa, outside)).toEqual({
+      remove: [{ id: 'wechat', reason: 'switch' }],
+      apply: { action: 'create', body: { id: 'wechat', connectorId: 'wechat-web-oa', config: { ...website, ...oaKeys } } },
+    });
+  });
+
+  it("where Logto lacks the stack's connector: wechat-web, kept as it is", () => {
+    const fallback = { ...outside, factory: 'wechat-web' as const };
+    expect(planConnector([legacy], desired, fallback)).toEqual({ remove: [], apply: { action: 'unchanged', id: 'wechat' } });
+    expect(planConnector([], desired, fallback)).toEqual({
+      remove: [],
+      apply: { action: 'create', body: { id: 'wechat', connectorId: 'wechat-web', config: website } },
+    });
+  });
+
+  it("adds and removes the Official Account's keys, keeping keys it does not own", () => {
+    expect(planConnector([{ ...ours, config: { ...website, extra: 1 } }], withOa, outside)).toEqual({
+      remove: [],
+      apply: { action: 'update', id: 'wechat', fields: ['oaAppId', 'oaAppSecret'], body: { config: { extra: 1, ...website, ...oaKeys } } },
+    });
+    expect(planConnector([{ ...ours, config: { ...website, ...oaKeys, extra: 1 } }], desired, outside)).toEqual({
+      remove: [],
+      apply: { action: 'update', id: 'wechat', fields: ['oaAppId', 'oaAppSecret'], body: { config: { extra: 1, ...website } } },
     });
   });
 
@@ -69,15 +114,15 @@ describe('planConnector', () => {
   });
 
   it('updates exactly the changed fields and keeps keys it does not own', () => {
-    const plan = planConnector([{ ...ours, config: { ...desired, appSecret: 'old', extra: 1 } }], desired, outside);
+    const plan = planConnector([{ ...ours, config: { ...website, appSecret: 'old', extra: 1 } }], desired, outside);
     expect(plan).toEqual({
       remove: [],
-      apply: { action: 'update', id: 'wechat', fields: ['appSecret'], body: { config: { ...desired, extra: 1 } } },
+      apply: { action: 'update', id: 'wechat', fields: ['appSecret'], body: { config: { extra: 1, ...website } } },
     });
   });
 
   it('adopts a WeChat web connector an operator created with another id', () => {
-    const plan = planConnector([{ ...ours, id: 'abc123', config: { ...desired, scope: 'snsapi_userinfo' } }], desired, outside);
+    const plan = planConnector([{ ...ours, id: 'abc123', config: { ...website, scope: 'snsapi_userinfo' } }], desired, outside);
     expect(plan).toMatchObject({ remove: [], apply: { action: 'update', id: 'abc123', fields: ['scope'] } });
   });
 

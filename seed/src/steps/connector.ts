@@ -1,10 +1,14 @@
 /**
- * The WeChat (Web) connector, id `wechat` so Logto's callback path is `/callback/wechat`.
- * Reconciled to the environment exactly: `appId`, `appSecret`, `scope` of its config when the
- * WeChat variables are set; the connector `wechat` removed when they are empty. Outside the
- * sandbox a WeChat connector holding the emulator's AppID is removed whatever the variables say,
- * and real credentials are refused while WeChat's host names lead to the seed's own network
- * (a WeChat emulator still attached to it).
+ * The WeChat connector, id `wechat` so Logto's callback path is `/callback/wechat`: the stack's own
+ * (factory `wechat-web-oa`, connectors/wechat: QR code, and the Official Account inside WeChat) when
+ * Logto has it, else Logto's `wechat-web` (no Official Account then: refused if one is configured).
+ * Reconciled to the environment exactly: `appId`, `appSecret`, `scope` (and `oaAppId`,
+ * `oaAppSecret`) of its config when the WeChat variables are set; the connector `wechat` removed
+ * when they are empty. A `wechat-web` connector is switched to the stack's under the same id
+ * (delete, then create: Logto allows one WeChat web connector); users keep their identity, which
+ * Logto keys by target (`wechat`), not by connector. Outside the sandbox a WeChat connector holding
+ * one of the emulator's AppIDs is removed whatever the variables say, and real credentials are
+ * refused while WeChat's host names lead to the seed's own network (a WeChat emulator still attached).
  */
 import { z } from 'zod4';
 
@@ -12,21 +16,39 @@ import type { CreateConnector } from '@logto/schemas';
 
 import {
   emulatorAppId,
+  emulatorOaAppId,
   wechatConnectorFactoryId,
   wechatConnectorId,
   wechatTarget,
+  wechatWebFactoryId,
 } from '../constant.js';
 import { type StepContext, listNames } from '../context.js';
 import { ConfigError } from '../errors.js';
+import type { SeedConfig } from '../config.js';
 import type { StepResult } from '../log.js';
 import { type ConnectorState, connectorGuard } from '../types.js';
 import { wechatHostsOnOwnNetwork } from '../wechat-network.js';
 
-export type WechatConfig = { appId: string; appSecret: string; scope: string };
+export type WechatConfig = NonNullable<SeedConfig['wechat']>;
 
-const ownedKeys = ['appId', 'appSecret', 'scope'] as const satisfies ReadonlyArray<keyof WechatConfig>;
+/** The config keys the seed owns, per factory; others an operator set are kept. */
+const ownedKeys = {
+  [wechatConnectorFactoryId]: ['appId', 'appSecret', 'scope', 'oaAppId', 'oaAppSecret'],
+  [wechatWebFactoryId]: ['appId', 'appSecret', 'scope'],
+} as const;
+type WechatFactoryId = keyof typeof ownedKeys;
 
-export type ConnectorRemoval = { id: string; reason: 'emulator' | 'unconfigured' };
+const isWechatFactory = (id: string): id is WechatFactoryId => Object.hasOwn(ownedKeys, id);
+
+/** The connector config the environment asks for (no OA keys when none is configured). */
+const connectorConfig = ({ appId, appSecret, scope, oa }: WechatConfig): Record<string, string> => ({
+  appId,
+  appSecret,
+  scope,
+  ...(oa ? { oaAppId: oa.appId, oaAppSecret: oa.appSecret } : {}),
+});
+
+export type ConnectorRemoval = { id: string; reason: 'emulator' | 'unconfigured' | 'switch' };
 
 export type ConnectorApply =
   | { action: 'none' }
@@ -46,21 +68,27 @@ export type ConnectorApply =
 /** Removals first (so a removed connector can be created again), then at most one change. */
 export type ConnectorPlan = { remove: ConnectorRemoval[]; apply: ConnectorApply };
 
-const isWechatWeb = ({ connectorId }: ConnectorState) => connectorId === wechatConnectorFactoryId;
+const isWechatWeb = ({ connectorId }: ConnectorState) => isWechatFactory(connectorId);
+
+const holdsEmulatorApp = ({ config }: ConnectorState) =>
+  config.appId === emulatorAppId || config.oaAppId === emulatorOaAppId;
 
 /** The connector to manage among those with target `wechat`: ours by id, else any WeChat web one. */
 const findWechatConnector = (connectors: readonly ConnectorState[]) =>
   connectors.find(({ id }) => id === wechatConnectorId) ?? connectors.find(isWechatWeb);
 
-/** Pure: desired WeChat config vs. the connectors Logto has. */
+/**
+ * Pure: desired WeChat config vs. the connectors Logto has. `factory`: the connector factory to use
+ * (the stack's when Logto has it).
+ */
 export const planConnector = (
   connectors: readonly ConnectorState[],
   desired: WechatConfig | undefined,
-  { sandbox }: { sandbox: boolean }
+  { sandbox, factory = wechatConnectorFactoryId }: { sandbox: boolean; factory?: WechatFactoryId }
 ): ConnectorPlan => {
   const remove: ConnectorRemoval[] = [];
   for (const connector of connectors) {
-    if (!sandbox && isWechatWeb(connector) && connector.config.appId === emulatorAppId) {
+    if (!sandbox && isWechatWeb(connector) && holdsEmulatorApp(connector)) {
       remove.push({ id: connector.id, reason: 'emulator' });
     } else if (!desired && connector.id === wechatConnectorId) {
       remove.push({ id: connector.id, reason: 'unconfigured' });
@@ -72,23 +100,23 @@ export const planConnector = (
   const current = findWechatConnector(
     connectors.filter(({ id }) => !remove.some((removal) => removal.id === id))
   );
-  if (!current) {
+  const config = connectorConfig(desired);
+  if (current && current.connectorId !== factory) {
+    // Logto allows one WeChat web connector and cannot change a connector's factory: replaced.
+    remove.push({ id: current.id, reason: 'switch' });
+  }
+  if (!current || current.connectorId !== factory) {
     return {
       remove,
-      apply: {
-        action: 'create',
-        body: {
-          id: wechatConnectorId,
-          connectorId: wechatConnectorFactoryId,
-          config: { appId: desired.appId, appSecret: desired.appSecret, scope: desired.scope },
-        },
-      },
+      apply: { action: 'create', body: { id: wechatConnectorId, connectorId: factory, config } },
     };
   }
-  const fields = ownedKeys.filter((key) => current.config[key] !== desired[key]);
+  const owned: readonly string[] = ownedKeys[factory];
+  const fields = owned.filter((key) => current.config[key] !== config[key]);
   if (fields.length === 0) {
     return { remove, apply: { action: 'unchanged', id: current.id } };
   }
+  const kept = Object.fromEntries(Object.entries(current.config).filter(([key]) => !owned.includes(key)));
   return {
     remove,
     apply: {
@@ -96,17 +124,15 @@ export const planConnector = (
       id: current.id,
       fields,
       // PATCH replaces the config whole: keep the keys the seed does not own.
-      body: { config: { ...current.config, ...pick(desired, fields) } },
+      body: { config: { ...kept, ...config } },
     },
   };
 };
 
-const pick = (config: WechatConfig, keys: readonly (keyof WechatConfig)[]) =>
-  Object.fromEntries(keys.map((key) => [key, config[key]]));
-
 const removalWords: Record<ConnectorRemoval['reason'], string> = {
-  emulator: `it holds the WeChat emulator's AppID ${emulatorAppId}, outside the sandbox`,
+  emulator: `it holds the WeChat emulator's AppID ${emulatorAppId} or ${emulatorOaAppId}, outside the sandbox`,
   unconfigured: 'WECHAT_APP_ID / WECHAT_APP_SECRET are empty',
+  switch: `replaced by the stack's connector ${wechatConnectorFactoryId} under the same id: users keep their WeChat identity`,
 };
 
 /**
@@ -136,6 +162,9 @@ const applyChange = async (
   }
   const id = apply.action === 'create' ? wechatConnectorId : apply.id;
   const callback = `https://${config.logtoDomain}/callback/${id}`;
+  const oa = config.wechat.oa
+    ? `, Official Account ${config.wechat.oa.appId} inside WeChat (its web authorization domain: ${config.logtoDomain})`
+    : '';
   switch (apply.action) {
     case 'create': {
       if (!dryRun) {
@@ -143,7 +172,7 @@ const applyChange = async (
       }
       return {
         outcome: 'created',
-        detail: `WeChat (Web) connector "${id}" (appId ${config.wechat.appId}, scope ${config.wechat.scope}), callback ${callback} (WeChat's authorization callback domain: ${config.logtoDomain})`,
+        detail: `WeChat connector "${id}" (${apply.body.connectorId}, appId ${config.wechat.appId}, scope ${config.wechat.scope}${oa}), callback ${callback} (WeChat's authorization callback domain: ${config.logtoDomain})`,
       };
     }
     case 'update': {
@@ -153,15 +182,37 @@ const applyChange = async (
           guard: connectorGuard,
         });
       }
-      return { outcome: 'updated', detail: `WeChat (Web) connector "${id}": ${listNames(apply.fields)}` };
+      return { outcome: 'updated', detail: `WeChat connector "${id}": ${listNames(apply.fields)}` };
     }
     case 'unchanged': {
       return {
         outcome: 'unchanged',
-        detail: `WeChat (Web) connector "${id}" (appId ${config.wechat.appId}), callback ${callback}`,
+        detail: `WeChat connector "${id}" (appId ${config.wechat.appId}${oa}), callback ${callback}`,
       };
     }
   }
+};
+
+/**
+ * The stack's connector when this Logto has it (the stack's Logto image, connectors/wechat/Dockerfile),
+ * else Logto's wechat-web, which has no Official Account: refused when one is configured.
+ */
+const chooseFactory = async ({ api, config }: StepContext) => {
+  const factories = await api.request('connector', 'GET', '/api/connector-factories', {
+    guard: z.array(z.object({ id: z.string() })),
+  });
+  if (factories.some(({ id }) => id === wechatConnectorFactoryId)) {
+    return wechatConnectorFactoryId;
+  }
+  if (config.wechat?.oa) {
+    throw new ConfigError(
+      [
+        `WECHAT_OA_APP_ID is set but this Logto has no connector ${wechatConnectorFactoryId} (the stack's WeChat connector, connectors/wechat), only Logto's ${wechatWebFactoryId}, which cannot sign in inside WeChat`,
+      ],
+      'Run the stack\'s Logto image (compose.yaml builds it from connectors/wechat/Dockerfile), or empty WECHAT_OA_APP_ID / WECHAT_OA_APP_SECRET.'
+    );
+  }
+  return wechatWebFactoryId;
 };
 
 export const reconcileConnector = async (context: StepContext): Promise<StepResult> => {
@@ -170,7 +221,8 @@ export const reconcileConnector = async (context: StepContext): Promise<StepResu
     query: { target: wechatTarget },
     guard: z.array(connectorGuard),
   });
-  const { remove, apply } = planConnector(connectors, config.wechat, { sandbox: config.wechatSandbox });
+  const factory = config.wechat ? await chooseFactory(context) : wechatConnectorFactoryId;
+  const { remove, apply } = planConnector(connectors, config.wechat, { sandbox: config.wechatSandbox, factory });
 
   // Logto's DELETE also drops `wechat` from the sign-in experience once no connector provides it.
   for (const { id } of remove) {
