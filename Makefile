@@ -68,7 +68,7 @@ backup:
 restore:
 	@sh scripts/restore.sh $(if $(YES),--yes) "$(FILE)"
 
-# Upgrade Logto: make upgrade LOGTO_VERSION=x.y.z (backup first, alterations, health check, prints the rollback).
+# Upgrade Logto: make upgrade LOGTO_VERSION=x.y.z [LOGTO_IMAGE=ref] (image checked first, backup, alterations, health check, prints the rollback).
 .PHONY: upgrade
 upgrade:
 	@sh scripts/upgrade.sh "$(LOGTO_VERSION)"
