@@ -117,6 +117,12 @@ run_tests() {
 		compose logs -f --no-color --no-log-prefix "$s" >"$LOG_DIR/$s.log" 2>&1 &
 		pids="$pids $!"
 	done
+	# The host's interface changes while the browser runs (Chromium fails in-flight navigations with
+	# ERR_NETWORK_CHANGED on each): a timestamped record, to tell which engine step made one.
+	if command -v ip >/dev/null 2>&1; then
+		ip -ts monitor link address >"$LOG_DIR/ip-monitor.log" 2>&1 &
+		pids="$pids $!"
+	fi
 	rc=0
 	(cd "$ROOT" && HARNESS_STACK="$STACK_FILE" npx vitest run --project e2e) || rc=$?
 	# shellcheck disable=SC2086
