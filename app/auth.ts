@@ -47,6 +47,9 @@ export function createAuthConfig(env: AppEnv = appEnv()): NextAuthConfig {
         [customFetch]: providerFetch,
       }),
     ],
+    // From the configuration read at start (AUTH_SECRET or the file AUTH_SECRET_FILE names), not
+    // Auth.js's own read of process.env.AUTH_SECRET.
+    secret: env.AUTH_SECRET,
     pages: { signIn: "/auth/signin", error: "/auth/error" },
     session: { strategy: "jwt" },
     callbacks: {

@@ -52,7 +52,7 @@ describe("make upgrade LOGTO_VERSION=x.y.z", () => {
       "[LOGTO_VERSION=1.42.0] up -d --wait postgres",
       "[LOGTO_VERSION=1.42.0] ps --status running -q postgres",
       "[LOGTO_VERSION=1.43.0] stop logto",
-      "[LOGTO_VERSION=1.43.0] run --rm --no-deps --entrypoint sh logto -c npm run alteration deploy latest",
+      "[LOGTO_VERSION=1.43.0] run --rm --no-deps logto npm run alteration deploy latest",
       "[LOGTO_VERSION=1.43.0] up -d --wait",
       "[LOGTO_VERSION=1.43.0] ps",
     ]);

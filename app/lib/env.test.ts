@@ -1,4 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { appEnv, DEFAULT_CREDENTIALS_FILE, DEFAULT_LOGTO_TIMEOUT_MS, loadAppEnv, normalizeIssuer, readEnv } from "./env";
 
 describe("readEnv", () => {
@@ -31,6 +34,32 @@ describe("readEnv", () => {
 
   it("never prints a value it refuses (it may be a secret)", () => {
     expect(() => readEnv({ AUTH_URL: "s3cret-typed-in-the-wrong-field" })).toThrow(/^(?!.*s3cret)/s);
+  });
+});
+
+describe("secrets from files (compose.yaml: AUTH_SECRET_FILE, AUTH_LOGTO_SECRET_FILE)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "app-env-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, content: string) => {
+    writeFileSync(join(dir, name), content);
+    return join(dir, name);
+  };
+
+  it("reads each secret from its file without the final newline; an empty file is unset", () => {
+    const env = readEnv({ AUTH_SECRET_FILE: file("a", "cookie-secret-from-file\n"), AUTH_LOGTO_SECRET_FILE: file("b", "") });
+    expect(env.AUTH_SECRET).toBe("cookie-secret-from-file");
+    expect(env.AUTH_LOGTO_SECRET).toBeUndefined();
+    expect(readEnv({ AUTH_SECRET: "from-the-environment" }).AUTH_SECRET).toBe("from-the-environment");
+  });
+
+  it("a missing file or a secret given twice stops the start, naming the variable, never the content", () => {
+    const missing = join(dir, "nope");
+    expect(() => readEnv({ AUTH_SECRET_FILE: missing })).toThrow(
+      `invalid environment: AUTH_SECRET_FILE: ${missing} cannot be read (ENOENT); it must hold AUTH_SECRET (compose.yaml hands it over from .env)`,
+    );
+    expect(() => readEnv({ AUTH_LOGTO_SECRET: "inline-secret-value", AUTH_LOGTO_SECRET_FILE: file("c", "x") })).toThrow(
+      /^(?!.*inline-secret-value).*AUTH_LOGTO_SECRET and AUTH_LOGTO_SECRET_FILE are both set: set one of them$/s,
+    );
   });
 });
 

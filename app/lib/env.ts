@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { z } from "zod";
 
 /**
@@ -58,11 +59,39 @@ class EnvError extends Error {
   override name = "EnvError";
 }
 
+/**
+ * The secrets: compose.yaml hands each over as a file (NAME_FILE=/run/secrets/...) so that no
+ * secret is in `docker inspect`; the test harness passes NAME itself.
+ */
+export const SECRET_VARIABLES = ["AUTH_SECRET", "AUTH_LOGTO_SECRET"] as const;
+
+/** NAME from NAME_FILE: the file's content without its final newline (an empty file = unset). */
+function withSecretFiles(source: Record<string, string | undefined>): { env: Record<string, string | undefined>; problems: string[] } {
+  const env = { ...source };
+  const problems: string[] = [];
+  for (const name of SECRET_VARIABLES) {
+    const file = source[`${name}_FILE`]?.trim();
+    if (!file) continue;
+    if (source[name]?.trim()) {
+      problems.push(`${name} and ${name}_FILE are both set: set one of them`);
+      continue;
+    }
+    try {
+      env[name] = readFileSync(file, "utf8").replace(/\r?\n$/, "");
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+      problems.push(`${name}_FILE: ${file} cannot be read (${reason}); it must hold ${name} (compose.yaml hands it over from .env)`);
+    }
+  }
+  return { env, problems };
+}
+
 /** Parses the environment; throws one EnvError naming every invalid variable and its fix. */
 export function readEnv(source: Record<string, string | undefined>): AppEnv {
-  const parsed = envSchema.safeParse(source);
-  if (!parsed.success) {
-    const names = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+  const { env, problems } = withSecretFiles(source);
+  const parsed = envSchema.safeParse(env);
+  const names = [...problems, ...(parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`))];
+  if (!parsed.success || names.length > 0) {
     throw new EnvError(`invalid environment: ${names.join("; ")}`);
   }
   return parsed.data;

@@ -69,6 +69,30 @@ HINT
 	fi
 fi
 
+# ---- secrets changed in .env since a container was created ------------------------------------------
+# Compose copies each secret into a container when it creates it (compose.yaml, `secrets:`) and
+# never compares it again. So the one-shot seed is always created afresh (it runs on every up
+# anyway), and a running service whose copy differs from .env is removed, for `up` to create it
+# again with the new value. The values stay in this shell (no command line holds one).
+stale=
+for entry in postgres:postgres_password:POSTGRES_PASSWORD logto:postgres_password:POSTGRES_PASSWORD \
+	app:auth_secret:AUTH_SECRET app:auth_logto_secret:AUTH_LOGTO_SECRET; do
+	service=${entry%%:*} rest=${entry#*:}
+	secret=${rest%%:*} name=${rest#*:}
+	case " $stale " in *" $service "*) continue ;; esac
+	# Not running, or created before its secrets were files: nothing to compare (Compose decides).
+	current=$(docker compose exec -T "$service" cat "/run/secrets/$secret" 2>/dev/null) || continue
+	if [ "$current" != "$(env_value "$ENV_FILE" "$name" || true)" ]; then
+		stale="$stale $service"
+	fi
+done
+if [ -n "$stale" ]; then
+	echo "recreating${stale}: a secret it uses changed in .env"
+	# shellcheck disable=SC2086 # one word per service
+	docker compose --progress quiet rm --stop --force $stale >/dev/null
+fi
+docker compose --progress quiet rm --force seed >/dev/null
+
 # ---- start ----------------------------------------------------------------------------------------
 echo "starting the stack ($compose_version); the first run builds images and takes a few minutes..."
 if ! docker compose up -d --build --wait --remove-orphans "$@"; then

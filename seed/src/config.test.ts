@@ -1,4 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { afterAll, describe, expect, it } from 'vitest';
 
 import { parseArguments, parseConfig } from './config.js';
 import { ConfigError } from './errors.js';
@@ -176,6 +180,51 @@ describe('parseConfig', () => {
     const issues = issuesOf({ ...base, LOGTO_ADMIN_PASSWORD: secret, WECHAT_APP_SECRET: 'has space' });
     expect(issues.join('\n')).not.toContain(secret);
     expect(issues.join('\n')).not.toContain('has space');
+  });
+});
+
+describe('secrets from files (compose.yaml: NAME_FILE=/run/secrets/...)', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'seed-config-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, content: string) => {
+    const at = path.join(dir, name);
+    writeFileSync(at, content);
+    return at;
+  };
+
+  it('reads each secret from its file, without the final newline, and puts POSTGRES_PASSWORD into LOGTO_DB_URL', () => {
+    const config = parseConfig({
+      LOGTO_DB_URL: 'postgres://postgres@postgres:5432/logto',
+      POSTGRES_PASSWORD_FILE: file('pg', 'Pg.pass_word~1234567\n'),
+      LOGTO_ADMIN_PASSWORD_FILE: file('admin', 'admin-password-1'),
+      WECHAT_APP_ID: 'wx0123456789abcdef',
+      WECHAT_APP_SECRET_FILE: file('wechat', 'wechat-secret-0123'),
+      AUTH_LOGTO_ID: 'client',
+      AUTH_LOGTO_SECRET_FILE: file('client', 'client-secret\n'),
+    });
+    expect(config.dbUrl).toBe('postgres://postgres:Pg.pass_word~1234567@postgres:5432/logto');
+    expect(config.admin.password).toBe('admin-password-1');
+    expect(config.wechat?.appSecret).toBe('wechat-secret-0123');
+    expect(config.operatorCredentials).toBe(true);
+  });
+
+  it('an empty file is an empty value (Compose passes an empty .env secret so); an empty POSTGRES_PASSWORD is refused', () => {
+    const config = parseConfig({ ...base, WECHAT_APP_SECRET_FILE: file('empty1', ''), AUTH_LOGTO_SECRET_FILE: file('empty2', '\n') });
+    expect(config.wechat).toBeUndefined();
+    expect(config.operatorCredentials).toBe(false);
+    expect(issuesOf({ ...base, POSTGRES_PASSWORD_FILE: file('empty3', '') })).toEqual([
+      expect.stringMatching(/^POSTGRES_PASSWORD is empty \(POSTGRES_PASSWORD_FILE=.*empty3\): set it in \.env, e\.g\. with `make secrets`$/),
+    ]);
+  });
+
+  it('a missing file and a secret given twice are refused by name, never with the content', () => {
+    const missing = path.join(dir, 'nope');
+    const issues = issuesOf({ ...base, LOGTO_ADMIN_PASSWORD_FILE: missing, AUTH_LOGTO_ID: 'client', AUTH_LOGTO_SECRET: 'inline-secret-value', AUTH_LOGTO_SECRET_FILE: file('c2', 'x') });
+    expect(issues).toEqual([
+      `LOGTO_ADMIN_PASSWORD_FILE=${missing} cannot be read (ENOENT): it must hold LOGTO_ADMIN_PASSWORD (compose.yaml hands it over from .env)`,
+      'AUTH_LOGTO_SECRET and AUTH_LOGTO_SECRET_FILE are both set: set one of them',
+    ]);
+    expect(issues.join('\n')).not.toContain('inline-secret-value');
   });
 });
 

@@ -2,6 +2,7 @@
  * The seed's configuration: read once from the environment and checked by one zod guard that
  * reports every bad variable at once. Messages name variables, never echo secret values.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { z } from 'zod4';
@@ -159,6 +160,11 @@ const environmentGuard = z
         .max(3600, 'must be at most 3600')
         .default(defaults.timeoutSeconds)
     ),
+    /** Put into LOGTO_DB_URL as its password when set (compose.yaml passes the URL without it). */
+    POSTGRES_PASSWORD: z
+      .string()
+      .optional()
+      .transform((value) => (value ? value : undefined)),
     AUTH_LOGTO_ID: optionalText,
     AUTH_LOGTO_SECRET: optionalText,
   });
@@ -243,10 +249,62 @@ const trimOrigin = (value: string) => new URL(value).origin;
  */
 export const defaultSignInMethods = (wechat: boolean): SignInMethod[] => (wechat ? ['wechat'] : ['password']);
 
+/**
+ * The secrets: compose.yaml hands each over as a file (NAME_FILE=/run/secrets/...), so that no
+ * secret is in `docker inspect`; the harness and `node dist/index.js` may still pass NAME itself.
+ */
+export const secretVariables = [
+  'POSTGRES_PASSWORD',
+  'LOGTO_ADMIN_PASSWORD',
+  'WECHAT_APP_SECRET',
+  'WECHAT_OA_APP_SECRET',
+  'AUTH_LOGTO_SECRET',
+] as const;
+
+/**
+ * NAME from NAME_FILE (the file's content without its final newline; an empty file is an empty
+ * value, as Compose's `NAME=`). The issues name the variable and the file, never its content.
+ */
+export const readSecretFiles = (
+  env: Record<string, string | undefined>
+): { env: Record<string, string | undefined>; issues: string[] } => {
+  const resolved = { ...env };
+  const issues: string[] = [];
+  for (const name of secretVariables) {
+    const file = env[`${name}_FILE`]?.trim();
+    if (!file) continue;
+    if (isSet(env[name])) {
+      issues.push(`${name} and ${name}_FILE are both set: set one of them`);
+      continue;
+    }
+    try {
+      resolved[name] = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch (error: unknown) {
+      const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+      issues.push(`${name}_FILE=${file} cannot be read (${reason}): it must hold ${name} (compose.yaml hands it over from .env)`);
+      continue;
+    }
+    if (name === 'POSTGRES_PASSWORD' && !resolved[name]) {
+      issues.push(`POSTGRES_PASSWORD is empty (${name}_FILE=${file}): set it in .env, e.g. with \`make secrets\``);
+    }
+  }
+  return { env: resolved, issues };
+};
+
+/** LOGTO_DB_URL with POSTGRES_PASSWORD as its password, when that is given apart (compose.yaml). */
+const withDatabasePassword = (dbUrl: string, password: string | undefined) => {
+  if (!password) return dbUrl;
+  const url = new URL(dbUrl);
+  url.password = password;
+  return url.toString();
+};
+
 /** Parse the environment. Throws `ConfigError` listing every bad variable, in a stable order. */
-export const parseConfig = (env: Record<string, string | undefined>): SeedConfig => {
+export const parseConfig = (source: Record<string, string | undefined>): SeedConfig => {
+  const { env, issues: fileIssues } = readSecretFiles(source);
   const result = environmentGuard.safeParse(env);
   const issues = [
+    ...fileIssues,
     ...(result.success
       ? []
       : result.error.issues.map((issue) => `${String(issue.path[0] ?? 'environment')} ${issue.message}`)),
@@ -262,7 +320,7 @@ export const parseConfig = (env: Record<string, string | undefined>): SeedConfig
 
   return {
     logtoInternalUrl: trimOrigin(value.LOGTO_INTERNAL_URL),
-    dbUrl: value.LOGTO_DB_URL,
+    dbUrl: withDatabasePassword(value.LOGTO_DB_URL, value.POSTGRES_PASSWORD),
     logtoDomain: value.LOGTO_DOMAIN,
     adminDomain: value.ADMIN_DOMAIN,
     appUrl: trimOrigin(value.APP_URL ?? `https://${value.APP_DOMAIN}`),

@@ -1,5 +1,6 @@
 // `docker compose config` with the real Compose v2 parser, for the shipped .env.example (must refuse:
 // its secrets are empty), the no-edit default (`make up` on a fresh clone) and a full VPS setup.
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { LOGTO_START_COMMAND } from "../harness/logto.js";
@@ -13,18 +14,35 @@ function compose(envFile: string, ...args: string[]) {
 
 interface ServiceJson {
   entrypoint?: string[];
+  command?: string[];
+  secrets?: Array<{ source: string; target?: string }>;
+  labels?: Record<string, string>;
   init?: boolean;
   environment?: Record<string, string | null>;
   image?: string;
   networks?: Record<string, { aliases?: string[] } | null>;
 }
 
-function resolved(envFile: string): Record<string, ServiceJson> {
+interface ProjectJson {
+  services: Record<string, ServiceJson>;
+  secrets?: Record<string, { environment?: string; file?: string }>;
+}
+
+function project(envFile: string): ProjectJson {
   const r = compose(envFile, "config", "--format", "json");
   expect(r.stderr + r.stdout, "docker compose config failed").not.toMatch(/error|invalid/i);
   expect(r.code).toBe(0);
-  return (JSON.parse(r.stdout) as { services: Record<string, ServiceJson> }).services;
+  return JSON.parse(r.stdout) as ProjectJson;
 }
+
+function resolved(envFile: string): Record<string, ServiceJson> {
+  return project(envFile).services;
+}
+
+/** The shell line compose.yaml's logto entrypoint runs first: DB_URL from the password file. */
+const LOGTO_DB_URL_FROM_FILE =
+  `pw=$(cat /run/secrets/postgres_password) && [ -n "$pw" ] || { echo 'logto: /run/secrets/postgres_password is empty or missing: set POSTGRES_PASSWORD in .env (make secrets)' >&2; exit 2; }; ` +
+  `export DB_URL="postgres://postgres:$pw@postgres:5432/logto"; exec sh -c "$1"`;
 
 describe("docker compose config (Compose v2 parser)", () => {
   it("Compose v2 is installed (.ci/run installs it)", () => {
@@ -33,11 +51,12 @@ describe("docker compose config (Compose v2 parser)", () => {
     expect(r.stdout).toMatch(/version v?2\./);
   });
 
-  it(".env.example as shipped is refused, naming the empty secret and `make secrets`", () => {
-    const r = compose(join(REPO, ".env.example"), "config", "-q");
-    expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/(POSTGRES_PASSWORD|AUTH_SECRET|LOGTO_ADMIN_PASSWORD)/);
-    expect(r.stderr).toContain("make secrets");
+  it(".env.example as shipped: Compose would hand its empty secrets over as empty files, so `make up`'s check refuses it, naming each and `make secrets`", () => {
+    expect(compose(join(REPO, ".env.example"), "config", "-q").code).toBe(0);
+    const { dir } = scratchStack();
+    const r = run("sh", [join(REPO, "scripts/env/validate.sh"), join(REPO, ".env.example")], { env: { STACK_DIR: dir } });
+    expect(r.code).toBe(2);
+    for (const name of ["POSTGRES_PASSWORD", "AUTH_SECRET", "LOGTO_ADMIN_PASSWORD"]) expect(r.stderr).toMatch(new RegExp(`^ERROR ${name} is empty\\. .*make secrets`, "m"));
   });
 
   it("the no-edit default (.env.example + `make secrets`) passes and resolves to the local URLs", () => {
@@ -56,7 +75,7 @@ describe("docker compose config (Compose v2 parser)", () => {
       ADMIN_ENDPOINT: "https://admin.localhost",
       TRUST_PROXY_HEADER: "1",
     });
-    expect(s.logto!.environment!.DB_URL).toMatch(/^postgres:\/\/postgres:[A-Za-z0-9]{32}@postgres:5432\/logto$/);
+    expect(s.logto!.environment!.DB_URL).toBeUndefined();
     expect(s.app!.environment).toMatchObject({
       AUTH_URL: "https://app.localhost",
       AUTH_LOGTO_ISSUER: "https://auth.localhost/oidc",
@@ -73,12 +92,12 @@ describe("docker compose config (Compose v2 parser)", () => {
     expect(s.caddy!.networks!.default!.aliases).toEqual(["auth.localhost", "app.localhost", "admin.localhost"]);
   });
 
-  it("Logto: seed, alteration deploy, then node itself (as the harness starts it) under an init", () => {
+  it("Logto: DB_URL from the password file, then seed, alteration deploy, then node itself (as the harness starts it) under an init", () => {
     const { envFile } = scratchStack(FILLED_SECRETS);
     const s = resolved(envFile);
-    const [shell, flag, script] = s.logto!.entrypoint!;
-    expect([shell, flag]).toEqual(["sh", "-c"]);
-    expect(script).toBe(`npm run cli db seed -- --swe && npm run alteration deploy latest && ${LOGTO_START_COMMAND}`);
+    // `config` writes a literal `$` as `$$` (its output is Compose input again).
+    expect(s.logto!.entrypoint!.map((arg) => arg.replaceAll("$$", "$"))).toEqual(["sh", "-c", LOGTO_DB_URL_FROM_FILE, "logto"]);
+    expect(s.logto!.command).toEqual([`npm run cli db seed -- --swe && npm run alteration deploy latest && ${LOGTO_START_COMMAND}`]);
     // node as PID 1 ignores SIGTERM (Logto installs no handler): docker-init passes it on.
     expect(s.logto!.init).toBe(true);
   });
@@ -104,11 +123,49 @@ describe("docker compose config (Compose v2 parser)", () => {
       LOGTO_INTERNAL_URL: "http://logto:3001",
       // The seed skips its credentials file when the operator brings the app's own client.
       AUTH_LOGTO_ID: "my-client-id",
-      AUTH_LOGTO_SECRET: "my-client-secret",
+      AUTH_LOGTO_SECRET_FILE: "/run/secrets/auth_logto_secret",
     });
   });
 
-  it.each(["LOGTO_DOMAIN", "APP_DOMAIN", "ADMIN_DOMAIN", "AUTH_SECRET"])("an empty %s stops Compose with its name", (name) => {
+  it("every secret of .env reaches only the services that need it, as a file under /run/secrets, never as a value in the model", () => {
+    const { envFile } = scratchStack({ ...FILLED_SECRETS, ...VPS_ENV });
+    const p = project(envFile);
+    expect(p.secrets).toEqual({
+      postgres_password: { name: expect.any(String), environment: "POSTGRES_PASSWORD" },
+      auth_secret: { name: expect.any(String), environment: "AUTH_SECRET" },
+      logto_admin_password: { name: expect.any(String), environment: "LOGTO_ADMIN_PASSWORD" },
+      wechat_app_secret: { name: expect.any(String), environment: "WECHAT_APP_SECRET" },
+      auth_logto_secret: { name: expect.any(String), environment: "AUTH_LOGTO_SECRET" },
+    });
+    const secretsOf = (service: string) => (p.services[service]!.secrets ?? []).map((x) => x.source).sort();
+    expect(secretsOf("postgres")).toEqual(["postgres_password"]);
+    expect(secretsOf("logto")).toEqual(["postgres_password"]);
+    expect(secretsOf("seed")).toEqual(["auth_logto_secret", "logto_admin_password", "postgres_password", "wechat_app_secret"]);
+    expect(secretsOf("app")).toEqual(["auth_logto_secret", "auth_secret"]);
+    expect(secretsOf("caddy")).toEqual([]);
+    // make up compares the running services' copies with .env (scripts/env/up.sh): the same pairs.
+    const upSh = readFileSync(join(REPO, "scripts/env/up.sh"), "utf8");
+    const compared = [...upSh.matchAll(/\b([a-z-]+):([a-z_]+):([A-Z_]+)\b/g)].map((m) => `${m[1]}:${m[2]}:${m[3]}`).sort();
+    const longRunning = Object.entries(p.services).filter(([name]) => !["seed", "prepare"].includes(name));
+    expect(compared).toEqual(
+      longRunning.flatMap(([name, svc]) => (svc.secrets ?? []).map((x) => `${name}:${x.source}:${p.secrets![x.source]!.environment}`)).sort(),
+    );
+    const model = JSON.stringify(p);
+    const env = { ...FILLED_SECRETS, ...VPS_ENV } as Record<string, string | undefined>;
+    for (const name of ["POSTGRES_PASSWORD", "AUTH_SECRET", "LOGTO_ADMIN_PASSWORD", "WECHAT_APP_SECRET", "AUTH_LOGTO_SECRET"]) {
+      expect(env[name], name).toBeTruthy();
+      expect(model.includes(env[name]!), `${name}'s value in docker compose config`).toBe(false);
+    }
+  });
+
+  it("the sandbox hands the seed the emulator's own AppSecret as a file (wechat-emulator/src/users.ts, defaultApp)", () => {
+    const users = readFileSync(join(REPO, "wechat-emulator/src/users.ts"), "utf8");
+    const secret = /export const defaultApp = \{[^}]*?\bsecret: "([^"]+)"/s.exec(users)?.[1];
+    expect(secret).toBeTruthy();
+    expect(readFileSync(join(REPO, "wechat-emulator/sandbox-app-secret"), "utf8")).toBe(secret);
+  });
+
+  it.each(["LOGTO_DOMAIN", "APP_DOMAIN", "ADMIN_DOMAIN"])("an empty %s stops Compose with its name", (name) => {
     const { envFile } = scratchStack({ ...FILLED_SECRETS, [name]: "" });
     const r = compose(envFile, "config", "-q");
     expect(r.code).not.toBe(0);

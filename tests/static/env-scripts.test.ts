@@ -273,10 +273,22 @@ describe("validate.sh (what `make up` checks before starting anything)", () => {
 describe("up.sh (make up)", () => {
   // A stand-in `docker` that records its arguments: proves what `make up` starts, and when it does not.
   // `compose config` answers the project model (with the emulator's service when `sandbox`); `ps`
-  // lists a running emulator container of project wechat-logto-stack when `emulatorRunning`.
+  // lists a running emulator container of project wechat-logto-stack when `emulatorRunning`;
+  // `compose exec -T <service> cat /run/secrets/<secret>` answers `running[service][secret]`, and
+  // fails (not running) for a service not in `running`.
   function fakeDocker(
-    opts: { composeVersion?: boolean; daemonDown?: boolean; upFails?: boolean; sandbox?: boolean; emulatorRunning?: boolean } = {},
+    opts: {
+      composeVersion?: boolean;
+      daemonDown?: boolean;
+      upFails?: boolean;
+      sandbox?: boolean;
+      emulatorRunning?: boolean;
+      running?: Record<string, Record<string, string>>;
+    } = {},
   ) {
+    const secretCopies = Object.entries(opts.running ?? {}).flatMap(([service, files]) =>
+      Object.entries(files).map(([secret, value]) => `"compose exec -T ${service} cat /run/secrets/${secret}") printf '%s' '${value}' ;;\n`),
+    );
     const bin = scratchDir("bin-");
     const calls = join(bin, "calls.log");
     writeFileSync(
@@ -289,6 +301,7 @@ case "$*" in
 "compose up"*) ${opts.upFails ? "exit 1" : "exit 0"} ;;
 "compose config") printf 'name: wechat-logto-stack\nservices:\n  app:\n    image: app\n${opts.sandbox ? "  wechat-emulator:\\n    image: emulator\\n" : ""}volumes:\n  wechat-emulator-ca: {}\n' ;;
 "ps -q --filter label=com.docker.compose.project=wechat-logto-stack --filter label=com.docker.compose.service=wechat-emulator") ${opts.emulatorRunning ? "echo 0123456789ab" : ":"} ;;
+${secretCopies.join("")}"compose exec"*) echo "service is not running" >&2; exit 1 ;;
 esac
 `,
     );
@@ -299,6 +312,14 @@ esac
     return run(SH, [script("up.sh")], { env: { STACK_DIR: dir, PATH: docker.path, ...env } });
   }
   const preflight = ["compose version", "info --format {{.ServerVersion}}"];
+  // Each running service's copies of its secrets, compared with .env; the one-shot seed always afresh.
+  const secretChecks = [
+    "compose exec -T postgres cat /run/secrets/postgres_password",
+    "compose exec -T logto cat /run/secrets/postgres_password",
+    "compose exec -T app cat /run/secrets/auth_secret",
+    "compose exec -T app cat /run/secrets/auth_logto_secret",
+  ];
+  const seedAfresh = "compose --progress quiet rm --force seed";
 
   it("first run on a fresh clone: creates .env with secrets, starts with --wait, prints URLs and where the admin password is", () => {
     const { dir, envFile } = scratchStack();
@@ -306,7 +327,7 @@ esac
     const r = up(dir, docker);
     expect(r.code, r.stderr).toBe(0);
     expect(parseEnv(readFileSync(envFile, "utf8")).AUTH_SECRET).toMatch(/^[A-Za-z0-9]{48}$/);
-    expect(docker.calls()).toEqual([...preflight, "compose up -d --build --wait --remove-orphans"]);
+    expect(docker.calls()).toEqual([...preflight, ...secretChecks, seedAfresh, "compose up -d --build --wait --remove-orphans"]);
     expect(r.stdout).toContain("https://app.localhost");
     expect(r.stdout).toContain("https://auth.localhost/oidc");
     expect(r.stdout).toContain("https://admin.localhost/console");
@@ -407,7 +428,47 @@ esac
     const docker = fakeDocker({ emulatorRunning: true });
     const r = up(dir, docker);
     expect(r.code, r.stderr).toBe(0);
-    expect(docker.calls()).toEqual([...preflight, upCall]);
+    expect(docker.calls()).toEqual([...preflight, ...secretChecks, seedAfresh, upCall]);
+  });
+
+  it("a secret changed in .env since a running service was created: that service is removed for `up` to create it with the new value, the others stay; no value on a command line", () => {
+    const { dir } = scratchStack(FILLED_SECRETS);
+    const pg = FILLED_SECRETS.POSTGRES_PASSWORD;
+    const oldAuthSecret = "OldAuthSecret0123456789abcdefABCDEF0123";
+    const docker = fakeDocker({
+      running: {
+        postgres: { postgres_password: pg },
+        logto: { postgres_password: pg },
+        app: { auth_secret: oldAuthSecret, auth_logto_secret: "" },
+      },
+    });
+    const r = up(dir, docker);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("recreating app: a secret it uses changed in .env");
+    expect(docker.calls()).toEqual([
+      ...preflight,
+      ...secretChecks.slice(0, 3), // app differs at its first secret: no need to read its second
+      "compose --progress quiet rm --stop --force app",
+      seedAfresh,
+      upCall,
+    ]);
+    for (const value of [pg, oldAuthSecret, FILLED_SECRETS.AUTH_SECRET]) expect(docker.calls().join("\n") + r.stdout + r.stderr).not.toContain(value);
+  });
+
+  it("unchanged secrets: nothing is removed but the one-shot seed", () => {
+    const { dir } = scratchStack(FILLED_SECRETS);
+    const pg = FILLED_SECRETS.POSTGRES_PASSWORD;
+    const docker = fakeDocker({
+      running: {
+        postgres: { postgres_password: pg },
+        logto: { postgres_password: pg },
+        app: { auth_secret: FILLED_SECRETS.AUTH_SECRET, auth_logto_secret: "" },
+      },
+    });
+    const r = up(dir, docker);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toContain("recreating");
+    expect(docker.calls()).toEqual([...preflight, ...secretChecks, seedAfresh, upCall]);
   });
 
   it("on a VPS it reminds the WeChat callback domain and does not talk about Caddy's local root", () => {
