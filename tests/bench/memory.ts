@@ -80,6 +80,14 @@ export function groupMemory(service: string, pgid: number): ServiceMemory {
   return { service, pids, rss, pss, processes };
 }
 
+/** The processes of the service listening on `port` (its process group and descendants). */
+export async function servicePids(port: number): Promise<number[]> {
+  const pid = await listenerPid(port);
+  if (!pid) throw new Error(`nothing listens on port ${port}`);
+  const pgid = pgidOf(pid);
+  return [...new Set([...groupMembers(pgid), ...descendants(pgid)])];
+}
+
 /** Memory of the service listening on `port` (its whole process group). */
 export async function serviceMemory(service: string, port: number): Promise<ServiceMemory> {
   const pid = await listenerPid(port);

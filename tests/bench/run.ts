@@ -3,8 +3,9 @@
 // with the machine's description. A miss does not fail the command; an error in one part is
 // reported in the table and the others still run. See tests/bench/README.md.
 //   --quick        fewer repetitions (development)
-//   --only=a,b     parts: seed, signin, load, memory, size (default all)
+//   --only=a,b     parts: seed, signin, load, memory, scale, size (default all)
 //   --out=FILE     results file (default bench/results.md; --out=- writes none)
+//   --sizes=a,b    user counts of the scale part (default 1000,100000,1000000; --quick 1000,10000,100000)
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -24,6 +25,7 @@ import { appImageNodeOptions } from "./app-node-options.js";
 import { launchBenchBrowser, type BenchBrowser } from "./browser.js";
 import { checkTarget, load, type LoadResult, type LoadTarget } from "./load.js";
 import { dockerMemory, serviceMemory, type ServiceMemory } from "./memory.js";
+import { benchScale } from "./scale.js";
 import { benchSeed, benchSeedCommand, buildSeed, type SeedSample } from "./seed.js";
 import { signInOnce, startFloorRp, SERVER_TYPES, type FloorRp, type SignInSample } from "./signin.js";
 import { BASE_IMAGE, BASE_IMAGE_BYTES, measureSize, type SizeResult } from "./size.js";
@@ -32,13 +34,15 @@ import { mb, median, ms, percentile, spread, summarize } from "./stats.js";
 const argv = process.argv.slice(2);
 const quick = argv.includes("--quick");
 const onlyArg = argv.find((a) => a.startsWith("--only="))?.slice(7);
-const parts = new Set(onlyArg ? onlyArg.split(",") : ["seed", "signin", "load", "memory", "size"]);
+const parts = new Set(onlyArg ? onlyArg.split(",") : ["seed", "signin", "load", "memory", "scale", "size"]);
 const outArg = argv.find((a) => a.startsWith("--out="))?.slice(6);
 // --out is relative to where `npm run bench` was typed (npm runs the script in tests/).
 const outFile = outArg === "-" ? undefined : outArg ? resolve(process.env.INIT_CWD ?? process.cwd(), outArg) : join(repoRoot, "bench", "results.md");
 const cfg = quick
-  ? { signIns: 5, warmUp: 1, freshRounds: 1, noChangeRounds: 2, loadRounds: 1, loadSeconds: 3, connections: 10 }
-  : { signIns: 30, warmUp: 2, freshRounds: 3, noChangeRounds: 5, loadRounds: 3, loadSeconds: 5, connections: 10 };
+  ? { signIns: 5, warmUp: 1, freshRounds: 1, noChangeRounds: 2, loadRounds: 1, loadSeconds: 3, connections: 10, scaleSizes: [1000, 10_000, 100_000], scaleSignIns: 5, scaleLevels: [1, 2, 4, 8], scaleSeconds: 5 }
+  : { signIns: 30, warmUp: 2, freshRounds: 3, noChangeRounds: 5, loadRounds: 3, loadSeconds: 5, connections: 10, scaleSizes: [1000, 100_000, 1_000_000], scaleSignIns: 20, scaleLevels: [1, 2, 4, 8, 16], scaleSeconds: 10 };
+const sizesArg = argv.find((a) => a.startsWith("--sizes="))?.slice(8);
+if (sizesArg) cfg.scaleSizes = sizesArg.split(",").map(Number).filter((n) => n > 0).sort((a, b) => a - b);
 
 /** The stack (services excluded) needs: VPS budget for the whole stack (RSS sum of its services). */
 const VPS_MB = 1024;
@@ -50,6 +54,25 @@ const APP_RSS_REQUESTS = 1000;
 const IMAGE_TARGET = 200 * 1024 * 1024;
 
 const log = (line: string) => console.log(`[bench] ${line}`);
+
+/** The results file's table before this run: median by figure, and its date, for the "previous run" column. */
+function previousRun(): { medians: Map<string, string>; date: string } {
+  const medians = new Map<string, string>();
+  if (!outFile || !existsSync(outFile)) return { medians, date: "" };
+  const lines = readFileSync(outFile, "utf8").split("\n");
+  const cells = (l: string) => l.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim().replaceAll("\\|", "|"));
+  const date = lines.map((l) => /^\| Date \| (.*) \|$/.exec(l)?.[1]).find(Boolean) ?? "";
+  const header = lines.findIndex((l) => /^\| figure \| median \|/.test(l));
+  if (header < 0) return { medians, date };
+  const column = cells(lines[header]!).indexOf("median");
+  for (const l of lines.slice(header + 2)) {
+    if (!l.startsWith("|")) break;
+    const c = cells(l);
+    if (c[0] && c[column]) medians.set(c[0], c[column]!);
+  }
+  return { medians, date };
+}
+const previous = previousRun();
 const startedAt = new Date();
 const loadAtStart = os.loadavg();
 
@@ -123,17 +146,21 @@ let chromiumVersion: string | undefined;
 let appNodeOptions: string | undefined;
 let appNodeOptionsSource = "";
 
+/** The harness's services on this machine, found by the ports they listen on. */
+function servicePorts(): Array<[string, number]> {
+  const ports: Array<[string, number | undefined]> = [
+    ["postgres", info.postgres ? Number(new URL(info.postgres.adminUrl).port) : undefined],
+    ["logto", Number(new URL(info.logto.internalUrl).port)],
+    ["caddy", info.httpsPort],
+    ["app", info.app ? Number(new URL(info.app.internalUrl).port) : undefined],
+    ["wechat-emulator", info.emulator ? Number(new URL(info.emulator.controlUrl).port) : undefined],
+  ];
+  return ports.filter((p): p is [string, number] => p[1] !== undefined);
+}
+
 async function measureMemory(into: ServiceMemory[]): Promise<void> {
   if (info.origin === "harness") {
-    // The harness's processes on this machine: found by the ports they listen on.
-    const ports: Array<[string, number | undefined]> = [
-      ["postgres", info.postgres ? Number(new URL(info.postgres.adminUrl).port) : undefined],
-      ["logto", Number(new URL(info.logto.internalUrl).port)],
-      ["caddy", info.httpsPort],
-      ["app", info.app ? Number(new URL(info.app.internalUrl).port) : undefined],
-      ["wechat-emulator", info.emulator ? Number(new URL(info.emulator.controlUrl).port) : undefined],
-    ];
-    for (const [name, port] of ports) if (port) into.push(await serviceMemory(name, port));
+    for (const [name, port] of servicePorts()) into.push(await serviceMemory(name, port));
   } else {
     into.push(...(await dockerMemory()));
   }
@@ -278,6 +305,24 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 20_000));
       const later = await serviceMemory("app", Number(new URL(info.app.internalUrl).port)).catch(() => undefined);
       if (later) details.push(`App memory 20 s after the load ended: RSS ${mb(later.rss)}, PSS ${mb(later.pss)}.`);
+    }
+  }
+
+  // ---- scale: cost against the number of users, throughput at saturation (real Logto only)
+  if (parts.has("scale")) {
+    try {
+      const r = await benchScale(info, {
+        sizes: cfg.scaleSizes,
+        signIns: cfg.scaleSignIns,
+        levels: cfg.scaleLevels,
+        levelSeconds: cfg.scaleSeconds,
+        services: info.origin === "harness" ? servicePorts() : [],
+        log,
+      });
+      rows.push(...r.rows);
+      details.push(...r.details);
+    } catch (error) {
+      failed("scale", error);
     }
   }
 
@@ -458,8 +503,8 @@ function reportSize(s: SizeResult): void {
 function render(chromium: string | undefined): { console: string; markdown: string } {
   const kind = info?.logtoKind ?? "?";
   const m = machine(kind, chromium);
-  const header = ["figure", "median", "spread", "target", "result"];
-  const cells = rows.map((r) => [r.figure, r.median, r.spread, r.target, r.result]);
+  const header = ["figure", "median", "previous run", "spread", "target", "result"];
+  const cells = rows.map((r) => [r.figure, r.median, previous.medians.get(r.figure) ?? "—", r.spread, r.target, r.result]);
   const widths = header.map((h, i) => Math.min(90, Math.max(h.length, ...cells.map((c) => c[i]!.length))));
   const line = (c: string[]) => c.map((v, i) => v.padEnd(widths[i]!)).join(" | ");
   const consoleText = [
@@ -487,7 +532,7 @@ function render(chromium: string | undefined): { console: string; markdown: stri
     "",
     "## Results",
     "",
-    `Median of repeated runs, spread = min–max (n = runs). Sign-in: ${cfg.signIns} sign-ins each for the stack and the floor, alternating, ${cfg.warmUp} warm-up each not counted. A miss does not fail the command.`,
+    `Median of repeated runs, spread = min–max (n = runs); "previous run" = the median this file held before (${previous.date || "none"}). Sign-in: ${cfg.signIns} sign-ins each for the stack and the floor, alternating, ${cfg.warmUp} warm-up each not counted. A miss does not fail the command.`,
     "",
     `| ${header.join(" | ")} |`,
     `| ${header.map(() => "---").join(" | ")} |`,
