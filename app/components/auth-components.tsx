@@ -2,8 +2,11 @@ import { signOutEverywhere, startSignIn } from "@/lib/session-actions";
 
 type SignInProps = { label: string; redirectTo: string; testId?: string; primary?: boolean };
 
-/** Primary button: straight to WeChat's QR page through Logto (direct_sign_in=social:wechat). */
-export function SignInWithWeChat({ label, redirectTo, testId = "signin-wechat" }: SignInProps) {
+/**
+ * Straight to WeChat through Logto (direct_sign_in=social:wechat): the QR page, or inside WeChat's
+ * browser the Official Account's authorization (the stack's connector chooses by user agent).
+ */
+export function SignInWithWeChat({ label, redirectTo, testId = "signin-wechat", primary = true }: SignInProps) {
   return (
     <form
       action={async () => {
@@ -11,7 +14,7 @@ export function SignInWithWeChat({ label, redirectTo, testId = "signin-wechat" }
         await startSignIn({ wechat: true, redirectTo });
       }}
     >
-      <button type="submit" className="button primary wechat" data-testid={testId}>
+      <button type="submit" className={primary ? "button primary wechat" : "button secondary wechat"} data-testid={testId}>
         {label}
       </button>
     </form>

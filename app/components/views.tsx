@@ -1,10 +1,41 @@
 import type { ReactNode } from "react";
 import { SignInOther, SignInWithWeChat, SignOut } from "@/components/auth-components";
+import { Avatar } from "@/components/avatar";
+import { CopyLink } from "@/components/copy-link";
+import type { DeviceKind } from "@/lib/device";
 import { formatDateTime, type Dictionary, type ErrorCode, type Locale } from "@/lib/i18n";
 import type { LegalBlock } from "@/lib/legal";
 
-/** Sign-in choices: WeChat first when configured, Logto's own page for the rest. */
-function SignInChoices({ t, wechatEnabled, redirectTo }: { t: Dictionary; wechatEnabled: boolean; redirectTo: string }) {
+/**
+ * Sign-in choices: WeChat first when configured, Logto's own page for the rest. On a phone outside
+ * WeChat the QR code could not be scanned: say so, offer opening the page in WeChat and the other
+ * methods first, the QR code last (for a second device).
+ */
+function SignInChoices({
+  t,
+  wechatEnabled,
+  redirectTo,
+  device,
+}: {
+  t: Dictionary;
+  wechatEnabled: boolean;
+  redirectTo: string;
+  device: DeviceKind;
+}) {
+  if (wechatEnabled && device === "phone") {
+    return (
+      <div className="actions">
+        <div className="notice phone" data-testid="phone-guidance">
+          <strong>{t.phone.title}</strong>
+          <p>{t.phone.body}</p>
+          <p>{t.phone.openInWeChat}:</p>
+          <CopyLink label={t.phone.copyLink} copiedLabel={t.phone.copied} />
+        </div>
+        <SignInOther label={t.signInOther} redirectTo={redirectTo} primary />
+        <SignInWithWeChat label={t.phone.qrAnyway} redirectTo={redirectTo} primary={false} />
+      </div>
+    );
+  }
   return (
     <div className="actions">
       {wechatEnabled ? <SignInWithWeChat label={t.signInWeChat} redirectTo={redirectTo} /> : null}
@@ -19,6 +50,8 @@ export function HomeView(props: {
   user?: { name: string } | undefined;
   redirectTo: string;
   notice?: string | undefined;
+  /** From the request's User-Agent (lib/device.ts). */
+  device: DeviceKind;
 }) {
   const { t, user } = props;
   return (
@@ -39,7 +72,7 @@ export function HomeView(props: {
           <SignOut label={t.signOut} />
         </div>
       ) : (
-        <SignInChoices t={t} wechatEnabled={props.wechatEnabled} redirectTo={props.redirectTo} />
+        <SignInChoices t={t} wechatEnabled={props.wechatEnabled} redirectTo={props.redirectTo} device={props.device} />
       )}
     </section>
   );
@@ -56,22 +89,7 @@ export function AccountView(props: {
     <section className="card">
       <h1>{t.account.title}</h1>
       <div className="profile">
-        {user.image ? (
-          // A plain <img>: WeChat avatars are on WeChat's CDN, which refuses other referrers.
-          <img
-            className="avatar"
-            src={user.image}
-            alt={t.account.avatar}
-            width={96}
-            height={96}
-            referrerPolicy="no-referrer"
-            data-testid="account-avatar"
-          />
-        ) : (
-          <span className="avatar empty" role="img" aria-label={t.account.avatar} data-testid="account-avatar" data-empty="true">
-            {(user.name ?? "?").slice(0, 1)}
-          </span>
-        )}
+        <Avatar src={user.image} name={user.name} alt={t.account.avatar} />
         <dl>
           <dt>{t.account.nickname}</dt>
           <dd data-testid="account-nickname">{user.name || t.account.noNickname}</dd>

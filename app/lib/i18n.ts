@@ -47,6 +47,15 @@ export type Dictionary = {
   signedInAs: (name: string) => string;
   goToAccount: string;
   signOut: string;
+  /** A phone outside WeChat: its own screen's QR code cannot be scanned by it. */
+  phone: {
+    title: string;
+    body: string;
+    openInWeChat: string;
+    copyLink: string;
+    copied: string;
+    qrAnyway: string;
+  };
   account: {
     title: string;
     nickname: string;
@@ -77,6 +86,14 @@ export const dictionaries: Record<Locale, Dictionary> = {
     signInToContinue: "请先登录以继续。",
     signedInAs: (name) => `已登录：${name}`,
     goToAccount: "我的账户",
+    phone: {
+      title: "在手机上用微信登录",
+      body: "微信登录会显示一个二维码，需要用另一台设备上的微信扫描，手机无法扫描自己屏幕上的二维码。请在微信里打开本页：复制链接，发送到任意微信聊天（例如“文件传输助手”），再在微信中点开，即可一键登录。也可以使用其他登录方式。",
+      openInWeChat: "在微信中打开本页",
+      copyLink: "复制链接",
+      copied: "已复制",
+      qrAnyway: "仍然显示二维码（用另一台设备扫码）",
+    },
     signOut: "退出登录",
     account: {
       title: "我的账户",
@@ -117,6 +134,14 @@ export const dictionaries: Record<Locale, Dictionary> = {
     signInToContinue: "Please sign in to continue.",
     signedInAs: (name) => `Signed in as ${name}`,
     goToAccount: "My account",
+    phone: {
+      title: "Signing in with WeChat on a phone",
+      body: "WeChat sign-in shows a QR code to scan with WeChat on another device: a phone cannot scan its own screen. Open this page in WeChat instead: copy the link, send it to any WeChat chat (File Transfer, for instance) and tap it there to sign in with one tap. Or use another sign-in method.",
+      openInWeChat: "Open this page in WeChat",
+      copyLink: "Copy link",
+      copied: "Copied",
+      qrAnyway: "Show the QR code anyway (scan it with another device)",
+    },
     signOut: "Sign out",
     account: {
       title: "My account",

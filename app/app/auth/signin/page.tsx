@@ -1,6 +1,8 @@
+import { headers } from "next/headers";
 import { auth } from "@/auth";
 import { AuthError } from "@/components/auth-error";
 import { HomeView } from "@/components/views";
+import { deviceKind } from "@/lib/device";
 import { appEnv } from "@/lib/env";
 import { safeRedirectPath } from "@/lib/redirect";
 import { getRequestLocale } from "@/lib/request-locale";
@@ -14,7 +16,7 @@ type Props = { searchParams: Promise<Record<string, string | string[] | undefine
  * answers the callback with error=access_denied).
  */
 export default async function SignInPage({ searchParams }: Props) {
-  const [{ t }, params, session] = await Promise.all([getRequestLocale(), searchParams, auth()]);
+  const [{ t }, params, session, requestHeaders] = await Promise.all([getRequestLocale(), searchParams, auth(), headers()]);
   const env = appEnv();
   if (params.error) return <AuthError t={t} env={env} error={params.error} />;
   return (
@@ -24,6 +26,7 @@ export default async function SignInPage({ searchParams }: Props) {
       user={signedInUser(session)}
       redirectTo={safeRedirectPath(params.callbackUrl)}
       notice={t.signInToContinue}
+      device={deviceKind(requestHeaders.get("user-agent"))}
     />
   );
 }
