@@ -61,6 +61,8 @@ export interface Explained {
   text: string;
   indexName?: string;
   seqScan: boolean;
+  /** With ANALYZE: rows of users the plan read (returned + removed by its filter), whatever its shape. */
+  usersRowsRead?: number;
   executionMs?: number;
 }
 
@@ -85,6 +87,13 @@ export async function explain(db: pg.ClientBase, sql: string, params: unknown[],
       text: nodes.map((n) => `${n["Node Type"]}${n["Index Name"] ? ` using ${n["Index Name"]}` : ""}${n["Relation Name"] ? ` on ${n["Relation Name"]}` : ""}`).join(" > "),
       ...(indexName ? { indexName } : {}),
       seqScan: nodes.some((n) => n["Node Type"] === "Seq Scan" && n["Relation Name"] === "users"),
+      ...(o.analyze
+        ? {
+            usersRowsRead: nodes
+              .filter((n) => n["Relation Name"] === "users")
+              .reduce((a, n) => a + ((n["Actual Rows"] ?? 0) + (n["Rows Removed by Filter"] ?? 0)) * (n["Actual Loops"] ?? 1), 0),
+          }
+        : {}),
       ...(plan["Execution Time"] === undefined ? {} : { executionMs: plan["Execution Time"] }),
     };
   } finally {
@@ -96,5 +105,8 @@ interface PlanNode {
   "Node Type": string;
   "Index Name"?: string;
   "Relation Name"?: string;
+  "Actual Rows"?: number;
+  "Actual Loops"?: number;
+  "Rows Removed by Filter"?: number;
   Plans?: PlanNode[];
 }
