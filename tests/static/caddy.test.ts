@@ -180,8 +180,15 @@ async function startLiveCaddy(tlsMode: string, upstream: string, extra: Record<s
   caddy.stdout!.on("data", (d: Buffer) => (log += d.toString()));
   caddy.stderr!.on("data", (d: Buffer) => (log += d.toString()));
   const rootCrt = join(env.XDG_DATA_HOME!, "caddy/pki/authorities/local/root.crt");
-  const deadline = Date.now() + 20_000;
-  while (!(existsSync(rootCrt) && /"serving initial configuration"/.test(log))) {
+  // Caddy issues each site's leaf in the background after "serving initial configuration"; a
+  // handshake before that gets a TLS alert: ready once every site's certificate is obtained.
+  const sites = [env.LOGTO_DOMAIN!, env.APP_DOMAIN!, env.ADMIN_DOMAIN!];
+  const ready = () =>
+    existsSync(rootCrt) &&
+    /"serving initial configuration"/.test(log) &&
+    sites.every((site) => log.includes(`"msg":"certificate obtained successfully","identifier":"${site}"`));
+  const deadline = Date.now() + 60_000;
+  while (!ready()) {
     if (Date.now() > deadline || caddy.exitCode !== null) {
       caddy.kill("SIGTERM");
       throw new Error(`caddy did not start:\n${log.slice(-3000)}`);
