@@ -1,6 +1,11 @@
 #!/bin/sh
 # Check .env before anything starts (`make up` runs it; `make check-env` alone). One line per problem,
-# each naming the variable and the fix; warnings do not fail.
+# each naming the variable and the fix; warnings do not fail. A fix ends with a value that passes,
+# never with a full stop glued to it (it would be pasted with it). The rules on the values the seed
+# also reads are the seed's (seed/src/config.ts); tests/static/config-agreement.test.ts gives both
+# the same values and expects the same verdict: `make up` starts nothing the seed would refuse.
+# In the sandbox (COMPOSE_FILE names compose.sandbox.yaml, as `make up-sandbox` sets it) WeChat is
+# the emulator's app, whatever .env says.
 #
 # Usage: scripts/env/validate.sh [ENV_FILE]     (default: .env at the repository root)
 # Exit: 0 valid (maybe with warnings), 2 invalid, 1 ENV_FILE unreadable.
@@ -16,6 +21,10 @@ if [ ! -r "$ENV_FILE" ]; then
 	exit 1
 fi
 
+case ":${COMPOSE_FILE:-}:" in
+*:compose.sandbox.yaml:*) sandbox=yes ;;
+*) sandbox= ;;
+esac
 errors=0
 warnings=0
 error() { errors=$((errors + 1)); printf 'ERROR %s\n' "$*" >&2; }
@@ -64,56 +73,85 @@ HOST_RE='[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*'
 check_domain() { # NAME EXAMPLE
 	v=$(get "$1")
 	if [ -z "$v" ]; then
-		error "$1 is empty. Fix: set $1=<host name> in $ENV_FILE, e.g. $1=$2."
-		return
+		error "$1 is empty. Fix: set a host name in $ENV_FILE, e.g. $1=$2"
+		return 1
 	fi
 	hint=$(printf '%s\n' "$v" | sed -e 's#^[A-Za-z][A-Za-z0-9+.-]*://##' -e 's#/.*$##' -e 's#:[0-9]*$##' | tr 'A-Z' 'a-z')
 	case $v in
-	*://*) error "$1=$v has a scheme. Fix: a host name only: $1=$hint." ;;
-	*/*) error "$1=$v has a path. Fix: a host name only: $1=$hint." ;;
-	*:*) error "$1=$v has a port. Fix: $1=$hint (Caddy serves 443; WeChat only calls 443)." ;;
-	*[A-Z]*) error "$1=$v has upper-case letters (the OIDC issuer is compared exactly). Fix: $1=$hint." ;;
+	*://*) error "$1=$v has a scheme. Fix: the host name only, $1=$hint" ;;
+	*/*) error "$1=$v has a path. Fix: the host name only, $1=$hint" ;;
+	*:*) error "$1=$v has a port (Caddy serves 443; WeChat only calls 443). Fix: $1=$hint" ;;
+	*[A-Z]*) error "$1=$v has upper-case letters (the OIDC issuer is compared exactly). Fix: $1=$hint" ;;
 	*)
-		if ! matches "$v" "$HOST_RE"; then
-			error "$1=$v is not a valid host name (letters, digits, hyphens, dot-separated labels). Fix: e.g. $1=$2."
+		if ! matches "$v" "$HOST_RE" || [ "${#v}" -gt 253 ] || printf '%s\n' "$v" | tr '.' '\n' | grep -Eq '^.{64,}$'; then
+			error "$1=$v is not a valid host name (lower-case letters, digits, hyphens; dot-separated labels of at most 63 characters). Fix: e.g. $1=$2"
+		else
+			return 0
 		fi
 		;;
 	esac
+	return 1
 }
-check_domain LOGTO_DOMAIN auth.example.com
-check_domain APP_DOMAIN app.example.com
-check_domain ADMIN_DOMAIN admin.example.com
+logto_ok=; app_ok=; admin_ok=
+check_domain LOGTO_DOMAIN auth.example.com && logto_ok=yes
+check_domain APP_DOMAIN app.example.com && app_ok=yes
+check_domain ADMIN_DOMAIN admin.example.com && admin_ok=yes
 logto=$(get LOGTO_DOMAIN)
 app=$(get APP_DOMAIN)
 admin=$(get ADMIN_DOMAIN)
+# example_value NAME: .env.example's value of NAME (what a user who changed nothing has).
+example_value() { [ -f "$EXAMPLE" ] && env_value "$EXAMPLE" "$1" || true; }
+# free_name PREFIX DOMAIN: PREFIX.<DOMAIN's parent> unless that is one of the three domains, then
+# PREFIX2..., so that the suggested value passes.
+free_name() {
+	_parent=${2#*.}
+	[ "$_parent" = "$2" ] && _parent=$2
+	_candidate=$1.$_parent
+	_n=2
+	while [ "$_candidate" = "$logto" ] || [ "$_candidate" = "$app" ] || [ "$_candidate" = "$admin" ]; do
+		_candidate=$1$_n.$_parent
+		_n=$((_n + 1))
+	done
+	printf '%s\n' "$_candidate"
+}
+# clash A B PREFIX-OF-A PREFIX-OF-B WHY: A and B hold one host name. The message blames the one the
+# user changed (the one that differs from .env.example; A when both or neither do).
+clash() {
+	if [ "$(get "$1")" = "$(example_value "$1")" ] && [ "$(get "$2")" != "$(example_value "$2")" ]; then
+		error "$2 equals $1 ($(get "$2"))$5. Fix: give it its own host name, e.g. $2=$(free_name "$4" "$(get "$2")")"
+	else
+		error "$1 equals $2 ($(get "$1"))$5. Fix: give it its own host name, e.g. $1=$(free_name "$3" "$(get "$1")")"
+	fi
+}
 if [ -n "$logto" ] && [ "$app" = "$logto" ]; then
-	error "APP_DOMAIN equals LOGTO_DOMAIN ($logto). Fix: give the app its own host name, e.g. APP_DOMAIN=app.${logto#*.}."
+	clash APP_DOMAIN LOGTO_DOMAIN app auth ""
 fi
 if [ -n "$logto" ] && [ "$admin" = "$logto" ]; then
-	error "ADMIN_DOMAIN equals LOGTO_DOMAIN ($logto): Logto refuses one origin for both. Fix: e.g. ADMIN_DOMAIN=admin.${logto#*.}."
+	clash ADMIN_DOMAIN LOGTO_DOMAIN admin auth ": Logto refuses one origin for both"
 fi
 if [ -n "$app" ] && [ "$admin" = "$app" ]; then
-	error "ADMIN_DOMAIN equals APP_DOMAIN ($app). Fix: give the console its own host name, e.g. ADMIN_DOMAIN=admin.${app#*.}."
+	clash ADMIN_DOMAIN APP_DOMAIN admin app ""
 fi
 
 # ---- TLS --------------------------------------------------------------------------------------
 tls=$(get TLS_MODE)
 case ${tls:-internal} in
 internal)
-	case $logto in
+	# An invalid LOGTO_DOMAIN has its own error: no warning about a name that will change.
+	case ${logto_ok:+$logto} in
 	'' | localhost | *.localhost | *.test | *.internal | *.local) ;;
-	*) warn "TLS_MODE=internal with LOGTO_DOMAIN=$logto: browsers will warn and real WeChat refuses the callback. Fix for a public server: TLS_MODE=acme." ;;
+	*) warn "TLS_MODE=internal with LOGTO_DOMAIN=$logto: browsers will warn and real WeChat refuses the callback. Fix for a public server: TLS_MODE=acme" ;;
 	esac
 	;;
 acme)
 	for n in LOGTO_DOMAIN APP_DOMAIN ADMIN_DOMAIN; do
 		case $(get "$n") in
 		localhost | *.localhost | *.test | *.internal | *.local)
-			error "TLS_MODE=acme but $n=$(get "$n") is not a public name: no ACME CA issues certificates for it. Fix: a public DNS name for $n, or TLS_MODE=internal." ;;
+			error "TLS_MODE=acme but $n=$(get "$n") is not a public name: no ACME CA issues certificates for it. Fix: a public DNS name for $n, or TLS_MODE=internal" ;;
 		esac
 	done
 	;;
-*) error "TLS_MODE=$tls is not valid. Fix: TLS_MODE=internal (Caddy's own CA, local) or TLS_MODE=acme (public certificates)." ;;
+*) error "TLS_MODE=$tls is not valid. Fix: TLS_MODE=internal (Caddy's own CA, local) or TLS_MODE=acme (public certificates)" ;;
 esac
 email=$(get ACME_EMAIL)
 if [ -n "$email" ]; then
@@ -170,7 +208,7 @@ allow_problems() {
 			if (v4(addr)) max = 32
 			else if (v6(addr)) max = 128
 			else return "not an IP address or CIDR range. Fix: e.g. ADMIN_ALLOW_FROM=203.0.113.7/32 2001:db8::/48"
-			if (slash && !dec(bits, max)) return "the prefix length must be a number from 0 to " max ". Fix: e.g. " addr "/" max
+			if (slash && !dec(bits, max)) return "the prefix length must be a number from 0 to " max ". Fix: e.g. ADMIN_ALLOW_FROM=" addr "/" max
 			return ""
 		}
 		BEGIN {
@@ -181,17 +219,17 @@ allow_problems() {
 }
 allow=$(get ADMIN_ALLOW_FROM)
 case $allow in
-*,*) error "ADMIN_ALLOW_FROM=$allow uses commas. Fix: separate the ranges with spaces, e.g. ADMIN_ALLOW_FROM=203.0.113.7/32 10.0.0.0/8." ;;
+*,*) error "ADMIN_ALLOW_FROM=$allow uses commas. Fix: separate the ranges with spaces, e.g. ADMIN_ALLOW_FROM=$(printf '%s\n' "$allow" | tr -s ', ' '  ' | sed 's/^ //; s/ $//')" ;;
 *[![:space:]]*)
 	problems=$(allow_problems "$allow")
 	tab=$(printf '\t')
 	while IFS=$tab read -r range problem; do
-		[ -z "$range" ] || error "ADMIN_ALLOW_FROM has \"$range\": $problem."
+		[ -z "$range" ] || error "ADMIN_ALLOW_FROM has \"$range\": $problem"
 	done <<EOF
 $problems
 EOF
 	;;
-?*) error "ADMIN_ALLOW_FROM holds only spaces: Compose passes them, and Caddy then lets nobody reach the console. Fix: empty it (everyone) or list ranges, e.g. ADMIN_ALLOW_FROM=203.0.113.7/32." ;;
+?*) error "ADMIN_ALLOW_FROM holds only spaces: Compose passes them, and Caddy then lets nobody reach the console. Fix: empty it (everyone) or list ranges, e.g. ADMIN_ALLOW_FROM=203.0.113.7/32" ;;
 esac
 # The console on a public server is reachable from anywhere unless ADMIN_ALLOW_FROM narrows it.
 if [ "${tls:-internal}" = acme ]; then
@@ -202,34 +240,67 @@ if [ "${tls:-internal}" = acme ]; then
 		everyone="has $everyone (everyone)"
 	fi
 	if [ -n "$everyone" ]; then
-		warn "TLS_MODE=acme and ADMIN_ALLOW_FROM $everyone: Logto's admin console https://${admin:-ADMIN_DOMAIN}/console is open to the whole internet. Fix: allow only the addresses you administer from, e.g. ADMIN_ALLOW_FROM=203.0.113.7/32 2001:db8::/48."
+		warn "TLS_MODE=acme and ADMIN_ALLOW_FROM $everyone: Logto's admin console https://${admin:-ADMIN_DOMAIN}/console is open to the whole internet. Fix: allow only the addresses you administer from, e.g. ADMIN_ALLOW_FROM=203.0.113.7/32 2001:db8::/48"
 	fi
 fi
 
 # ---- Logto --------------------------------------------------------------------------------------
 version=$(get LOGTO_VERSION)
 if [ -n "$version" ] && ! matches "$version" '[0-9]+\.[0-9]+\.[0-9]+'; then
-	error "LOGTO_VERSION=$version is not an exact version. Fix: an image tag like LOGTO_VERSION=1.42.0 (not latest or 1.42)."
+	error "LOGTO_VERSION=$version is not an exact version (not latest or 1.42). Fix: an image tag like LOGTO_VERSION=1.42.0"
 fi
 user=$(get LOGTO_ADMIN_USERNAME)
-if [ -n "$user" ] && ! matches "$user" '[A-Za-z_][A-Za-z0-9_]*'; then
-	error "LOGTO_ADMIN_USERNAME=$user is not a Logto username. Fix: letters, digits and _, not starting with a digit, e.g. LOGTO_ADMIN_USERNAME=admin."
+if [ -n "$user" ] && { ! matches "$user" '[A-Za-z_][A-Za-z0-9_]*' || [ "${#user}" -gt 128 ]; }; then
+	error "LOGTO_ADMIN_USERNAME=$user is not a Logto username (letters, digits and _, not starting with a digit, at most 128). Fix: e.g. LOGTO_ADMIN_USERNAME=admin"
 fi
-methods=$(get SIGN_IN_METHODS)
-if [ -n "$methods" ]; then
-	for m in $(printf '%s\n' "$methods" | tr ',' ' '); do
+admin_password=$(get LOGTO_ADMIN_PASSWORD)
+if [ "${#admin_password}" -gt 256 ]; then
+	error "LOGTO_ADMIN_PASSWORD is too long (${#admin_password} characters, at most 256). Fix: empty it and run \`make secrets\`, or set a shorter value"
+fi
+# As the seed reads it: comma-separated, each item trimmed and lower-cased, none twice.
+methods=$(get SIGN_IN_METHODS | tr 'A-Z' 'a-z')
+# The example of a fix: what passes with this .env (wechat needs WeChat configured).
+if [ -n "$(get WECHAT_APP_ID)$sandbox" ]; then passing_methods=wechat,password; else passing_methods=password; fi
+wants_wechat=
+if [ -n "$(printf '%s' "$methods" | tr -d ' \t')" ]; then
+	seen=,
+	old_ifs=$IFS
+	IFS=,
+	set -f
+	# The extra comma: "wechat," then has its empty last item, as the seed's split gives it.
+	list=$methods,
+	for m in $list; do
+		IFS=$old_ifs
+		m=$(printf '%s\n' "$m" | sed 's/^[[:space:]]*//; s/[[:space:]]*$//')
 		case $m in
-		wechat | password) ;;
-		*) error "SIGN_IN_METHODS has \"$m\". Fix: a comma-separated list of wechat and password, e.g. SIGN_IN_METHODS=wechat,password." ;;
+		wechat | password)
+			case $seen in
+			*,"$m",*) error "SIGN_IN_METHODS lists $m twice. Fix: each once, e.g. SIGN_IN_METHODS=$passing_methods" ;;
+			esac
+			seen=$seen$m,
+			[ "$m" = wechat ] && wants_wechat=yes
+			;;
+		'') error "SIGN_IN_METHODS has an empty item (a comma too many). Fix: e.g. SIGN_IN_METHODS=$passing_methods" ;;
+		*) error "SIGN_IN_METHODS has \"$m\" (a comma-separated list of wechat and password). Fix: e.g. SIGN_IN_METHODS=$passing_methods" ;;
 		esac
 	done
+	IFS=$old_ifs
+	set +f
 fi
 
 # ---- WeChat -------------------------------------------------------------------------------------
 wx_id=$(get WECHAT_APP_ID)
 wx_secret=$(get WECHAT_APP_SECRET)
 if [ -n "$wx_id" ] && ! matches "$wx_id" 'wx[0-9a-f]{16}'; then
-	error "WECHAT_APP_ID=$wx_id is not a WeChat AppID. Fix: copy it from the WeChat Open Platform (wx followed by 16 hex digits)."
+	error "WECHAT_APP_ID=$wx_id is not a WeChat AppID (wx followed by 16 hex digits). Fix: copy it from the WeChat Open Platform, e.g. WECHAT_APP_ID=wx0123456789abcdef"
+elif [ "$wx_id" = wx0000000000000001 ] && [ -z "$sandbox" ]; then
+	error "WECHAT_APP_ID=$wx_id is the WeChat emulator's test app, which works only in the sandbox (\`make up-sandbox\`). Fix: your website app's AppID and AppSecret, or empty both"
+fi
+if [ -n "$wx_secret" ] && ! matches "$wx_secret" '[^[:space:]]{1,128}'; then
+	error "WECHAT_APP_SECRET is not an AppSecret (no spaces, at most 128 characters). Fix: copy it from the WeChat Open Platform"
+fi
+if [ -n "$wants_wechat" ] && [ -z "$wx_id" ] && [ -z "$sandbox" ]; then
+	error "SIGN_IN_METHODS includes wechat but WECHAT_APP_ID and WECHAT_APP_SECRET are empty: nobody could sign in. Fix: set both, or SIGN_IN_METHODS=password"
 fi
 if [ -n "$wx_id" ] && [ -z "$wx_secret" ]; then
 	error "WECHAT_APP_SECRET is empty while WECHAT_APP_ID is set. Fix: copy the AppSecret from the WeChat Open Platform into WECHAT_APP_SECRET."
@@ -239,7 +310,7 @@ if [ -z "$wx_id" ] && [ -n "$wx_secret" ]; then
 fi
 scope=$(get WECHAT_SCOPE)
 if [ -n "$scope" ] && [ "$scope" != snsapi_login ]; then
-	error "WECHAT_SCOPE=$scope: website applications only support snsapi_login. Fix: WECHAT_SCOPE=snsapi_login."
+	error "WECHAT_SCOPE=$scope: website applications only support snsapi_login. Fix: WECHAT_SCOPE=snsapi_login"
 fi
 
 # ---- App --------------------------------------------------------------------------------------
@@ -251,7 +322,7 @@ if [ -z "$(get AUTH_LOGTO_ID)" ] && [ -n "$(get AUTH_LOGTO_SECRET)" ]; then
 fi
 retention=$(get BACKUP_RETENTION)
 if [ -n "$retention" ] && ! matches "$retention" '[1-9][0-9]*'; then
-	error "BACKUP_RETENTION=$retention is not a positive integer. Fix: e.g. BACKUP_RETENTION=7."
+	error "BACKUP_RETENTION=$retention is not a positive integer. Fix: e.g. BACKUP_RETENTION=7"
 fi
 
 # ---- names: typos, and shell variables that would override .env in Compose ----------------------

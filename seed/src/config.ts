@@ -31,8 +31,8 @@ const hostname = (fallback: string) =>
     z
       .string()
       .regex(
-        /^(?=.{1,253}$)[\dA-Za-z](?:[\dA-Za-z-]{0,61}[\dA-Za-z])?(?:\.[\dA-Za-z](?:[\dA-Za-z-]{0,61}[\dA-Za-z])?)*$/,
-        'must be a bare host name such as auth.example.com (no scheme, port or path)'
+        /^(?=.{1,253}$)[\da-z](?:[\da-z-]{0,61}[\da-z])?(?:\.[\da-z](?:[\da-z-]{0,61}[\da-z])?)*$/,
+        'must be a bare lower-case host name such as auth.example.com (no scheme, port or path; the OIDC issuer is compared exactly)'
       )
       .default(fallback)
   );
@@ -73,8 +73,8 @@ const environmentGuard = z
       z
         .string()
         .regex(
-          /^wx[\dA-Za-z]{16}$/,
-          'must look like wx followed by 16 letters or digits (WeChat Open Platform > website application > AppID)'
+          /^wx[\da-f]{16}$/,
+          'must be wx followed by 16 hex digits (WeChat Open Platform > website application > AppID)'
         )
         .optional()
     ),
@@ -170,10 +170,24 @@ const environmentGuard = z
   });
 
 const isSet = (value: string | undefined) => Boolean(value?.trim());
+const domainDefaults = { LOGTO_DOMAIN: 'logtoDomain', APP_DOMAIN: 'appDomain', ADMIN_DOMAIN: 'adminDomain' } as const;
 
 /** Checks across variables, on the raw values, so they are reported with all the others. */
 const crossChecks = (env: Record<string, string | undefined>): string[] => {
   const issues: string[] = [];
+  // Three origins: Logto refuses one for its endpoint and console; the app needs its own.
+  const domain = (name: 'LOGTO_DOMAIN' | 'APP_DOMAIN' | 'ADMIN_DOMAIN') => env[name]?.trim() || defaults[domainDefaults[name]];
+  for (const [a, b] of [
+    ['APP_DOMAIN', 'LOGTO_DOMAIN'],
+    ['ADMIN_DOMAIN', 'LOGTO_DOMAIN'],
+    ['ADMIN_DOMAIN', 'APP_DOMAIN'],
+  ] as const) {
+    if (domain(a) !== domain(b)) continue;
+    // Blame the one the operator changed (as make check-env does): b when only b left its default.
+    const changed = (name: typeof a | typeof b) => domain(name) !== defaults[domainDefaults[name]];
+    const [blamed, other] = !changed(a) && changed(b) ? [b, a] : [a, b];
+    issues.push(`${blamed} equals ${other} (${domain(a)}): give it its own host name`);
+  }
   if (isSet(env.WECHAT_APP_ID) !== isSet(env.WECHAT_APP_SECRET)) {
     const missing = isSet(env.WECHAT_APP_ID) ? 'WECHAT_APP_SECRET' : 'WECHAT_APP_ID';
     issues.push(

@@ -57,7 +57,8 @@ export const wechatWebFactoryId = 'wechat-web';
 /** Database id of the connector: fixes the callback path `/callback/wechat`. */
 export const wechatConnectorId = 'wechat';
 export const wechatTarget = 'wechat';
-export const wechatScopes = ['snsapi_login', 'snsapi_userinfo', 'snsapi_base'] as const;
+/** Website applications (the wechat-web connector's QR sign-in) only support snsapi_login. */
+export const wechatScopes = ['snsapi_login'] as const;
 export const defaultWechatScope = 'snsapi_login';
 /**
  * AppID of the WeChat emulator's built-in app (wechat-emulator/src/users.ts, `defaultApp`): it only

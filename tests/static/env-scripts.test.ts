@@ -244,6 +244,46 @@ describe("validate.sh (what `make up` checks before starting anything)", () => {
     expect(validate({ ADMIN_ALLOW_FROM: "" }).stderr).toBe(""); // internal TLS: a laptop or a test
   });
 
+  // issue 13: each message names the variable the user changed and ends with a value that passes,
+  // with no full stop glued to it (pasted, it would be refused again).
+  const changed: Array<[string, Record<string, string>]> = [
+    ["LOGTO_DOMAIN", { LOGTO_DOMAIN: "https://auth.example.cn/" }],
+    ["LOGTO_DOMAIN", { LOGTO_DOMAIN: "Auth.Example.cn" }],
+    ["APP_DOMAIN", { APP_DOMAIN: "www.example.cn:8443" }],
+    ["APP_DOMAIN", { APP_DOMAIN: "admin.localhost" }],
+    ["APP_DOMAIN", { APP_DOMAIN: "auth.localhost" }],
+    ["ADMIN_DOMAIN", { ADMIN_DOMAIN: "app.localhost" }],
+    ["ADMIN_DOMAIN", { ADMIN_DOMAIN: "auth.localhost" }],
+    ["ADMIN_DOMAIN", { ADMIN_DOMAIN: "" }],
+    ["ADMIN_ALLOW_FROM", { ADMIN_ALLOW_FROM: "10.0.0.0/8,192.168.0.0/16" }],
+    ["ADMIN_ALLOW_FROM", { ADMIN_ALLOW_FROM: "1.2.3.4/33" }],
+    ["LOGTO_ADMIN_USERNAME", { LOGTO_ADMIN_USERNAME: "9admin" }],
+    ["SIGN_IN_METHODS", { SIGN_IN_METHODS: "password,sms" }],
+    ["SIGN_IN_METHODS", { SIGN_IN_METHODS: "wechat" }],
+    ["WECHAT_APP_ID", { WECHAT_APP_ID: "wxABCDEFGHIJKLMNOP", WECHAT_APP_SECRET: "s3cret" }],
+    ["WECHAT_SCOPE", { WECHAT_SCOPE: "snsapi_userinfo" }],
+    ["BACKUP_RETENTION", { BACKUP_RETENTION: "0" }],
+    ["LOGTO_VERSION", { LOGTO_VERSION: "latest" }],
+  ];
+  it.each(changed)("a bad %s (%o): the one error names it and ends with a value that passes, no full stop after it", (name, overrides) => {
+    const r = validate(overrides);
+    expect(r.code).toBe(2);
+    const errors = r.stderr.split("\n").filter((l) => l.startsWith("ERROR"));
+    expect(errors, r.stderr).toHaveLength(1);
+    expect(errors[0]).toMatch(new RegExp(`^ERROR ${name}\\b`));
+    const fix = new RegExp(`Fix: .*\\b(${name})=(\\S+(?: \\S+)*)$`).exec(errors[0]!);
+    expect(fix, errors[0]).not.toBeNull();
+    expect(fix![2]).not.toMatch(/[.,;]$/);
+    const again = validate({ ...overrides, [name]: fix![2]! });
+    expect(again.stderr, `${name}=${fix![2]} from the fix`).not.toMatch(new RegExp(`^ERROR ${name}\\b`, "m"));
+  });
+
+  it("a URL in LOGTO_DOMAIN is one error, without a TLS warning about a name that will change", () => {
+    const r = validate({ LOGTO_DOMAIN: "https://auth.example.cn" });
+    expect(r.stderr).not.toMatch(/^WARN/m);
+    expect(validate({ LOGTO_DOMAIN: "auth.example.cn" }).stderr).toMatch(/^WARN +TLS_MODE=internal with LOGTO_DOMAIN=auth\.example\.cn/m);
+  });
+
   it("reports every problem at once", () => {
     const r = validate({ LOGTO_DOMAIN: "https://a.example.cn", TLS_MODE: "x", AUTH_SECRET: "" });
     expect(r.stderr.split("\n").filter((l) => l.startsWith("ERROR"))).toHaveLength(3);
