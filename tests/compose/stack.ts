@@ -100,7 +100,8 @@ export function composeStack(o: ComposeStackOptions): ComposeStack {
   for (const file of repositoryFiles()) {
     if (file.startsWith("tests/.artifacts/")) continue;
     mkdirSync(dirname(join(dir, file)), { recursive: true });
-    cpSync(join(repoRoot, file), join(dir, file));
+    // A tracked symbolic link (tests/logto-standin/connectors/) is copied as the link itself.
+    cpSync(join(repoRoot, file), join(dir, file), { recursive: true, verbatimSymlinks: true });
   }
   const envFile = join(dir, ".env");
   const env: Record<string, string> = {
