@@ -104,7 +104,7 @@ const managedApps = async () =>
 
 const wechatConnectors = async () =>
   query<{ id: string; config: Record<string, string> }>(
-    `select id, config from connectors where tenant_id = 'default' and connector_id = 'wechat-web' order by id`
+    `select id, config from connectors where tenant_id = 'default' and connector_id = 'wechat-web-oa' order by id`
   );
 
 const socialTargets = async () =>
@@ -300,7 +300,7 @@ describe('seed against a Logto', () => {
     expectNoSecrets(result.stdout + result.stderr, [secret?.value ?? 'x']);
 
     const connectors = await query<{ id: string; config: Record<string, string> }>(
-      `select id, config from connectors where tenant_id = 'default' and connector_id = 'wechat-web'`
+      `select id, config from connectors where tenant_id = 'default' and connector_id = 'wechat-web-oa'`
     );
     expect(connectors).toEqual([{ id: 'wechat', config: { ...wechat, scope: 'snsapi_login' } }]);
 
@@ -515,6 +515,45 @@ describe('seed against a Logto', () => {
     expectNoSecrets(real.stdout + real.stderr, [sandbox.WECHAT_APP_SECRET]);
   }, 120_000);
 
+  it("switches an install's wechat-web connector to the stack's under the same id, the Official Account added: its users keep their WeChat identity", async () => {
+    await seedOk();
+    // What an install from before connectors/wechat has: Logto's own connector, and a WeChat user.
+    await query(`delete from connectors where tenant_id = 'default' and id = 'wechat'`);
+    await query(`insert into connectors (tenant_id, id, connector_id, config) values ('default', 'wechat', 'wechat-web', $1)`, [
+      { ...wechat, scope: 'snsapi_login' },
+    ]);
+    await query(`insert into users (tenant_id, id, identities) values ('default', 'wlsswitch001', $1)`, [
+      { wechat: { userId: 'u-switch', details: { id: 'u-switch', name: 'Switch' } } },
+    ]);
+    const oaEnv = { WECHAT_OA_APP_ID: 'wxfedcba0987654321', WECHAT_OA_APP_SECRET: 'oa-secret-0123' };
+    try {
+      const switched = await seedOk(oaEnv);
+      expect(outcomes(switched.stdout).connector).toBe('created');
+      expect(switched.stdout).toMatch(
+        /removed WeChat connector "wechat" \(replaced by the stack's connector wechat-web-oa under the same id: users keep their WeChat identity\)/
+      );
+      expect(await query(`select id, connector_id, config from connectors where tenant_id = 'default' and config->>'appId' = $1`, [wechat.appId])).toEqual([
+        {
+          id: 'wechat',
+          connector_id: 'wechat-web-oa',
+          config: { ...wechat, scope: 'snsapi_login', oaAppId: oaEnv.WECHAT_OA_APP_ID, oaAppSecret: oaEnv.WECHAT_OA_APP_SECRET },
+        },
+      ]);
+      expect(await socialTargets()).toContain('wechat');
+      expectNoSecrets(switched.stdout + switched.stderr, [oaEnv.WECHAT_OA_APP_SECRET]);
+      expect(await query(`select id from users where tenant_id = 'default' and identities->'wechat'->>'userId' = 'u-switch'`)).toEqual([
+        { id: 'wlsswitch001' },
+      ]);
+      expect(outcomes((await seedOk(oaEnv)).stdout).connector).toBe('unchanged');
+      // The Official Account's variables emptied: its keys go, the connector stays.
+      const withoutOa = await seedOk();
+      expect(outcomes(withoutOa.stdout).connector).toBe('updated');
+      expect(await wechatConnectors()).toEqual([{ id: 'wechat', config: { ...wechat, scope: 'snsapi_login' } }]);
+    } finally {
+      await query(`delete from users where tenant_id = 'default' and id = 'wlsswitch001'`);
+    }
+  }, 120_000);
+
   it("refuses real credentials while WeChat's host names lead to its own network (an emulator left attached)", async () => {
     // As Docker's DNS answers for the emulator's network aliases: here a loopback address, through
     // the harness's dns.lookup preload.
@@ -620,7 +659,7 @@ describe('seed against a Logto', () => {
     expect(created).toHaveLength(1);
     expect(await managedApps()).toHaveLength(1);
     expect(
-      await query(`select 1 from connectors where tenant_id = 'default' and connector_id = 'wechat-web'`)
+      await query(`select 1 from connectors where tenant_id = 'default' and connector_id = 'wechat-web-oa'`)
     ).toHaveLength(1);
     expect(await query(`select 1 from applications where id = 'wls-seed'`)).toHaveLength(1);
   }, 120_000);

@@ -44,14 +44,14 @@ describe('planConnector', () => {
 
   it("outside the sandbox, removes any WeChat web connector holding the emulator's AppID", () => {
     expect(planConnector([{ ...emulator, id: 'abc123' }], undefined, outside)).toEqual({
-      remove: [{ id: 'abc123', reason: 'emulator' }],
+      remove: [{ id: 'abc123', reason: 'emulator', appId: emulatorAppId }],
       apply: { action: 'none' },
     });
   });
 
   it("outside the sandbox, replaces the emulator's connector with one for the real app", () => {
     expect(planConnector([emulator], desired, outside)).toEqual({
-      remove: [{ id: 'wechat', reason: 'emulator' }],
+      remove: [{ id: 'wechat', reason: 'emulator', appId: emulatorAppId }],
       apply: { action: 'create', body: { id: 'wechat', connectorId: 'wechat-web-oa', config: website } },
     });
   });
@@ -59,7 +59,7 @@ describe('planConnector', () => {
   it("outside the sandbox, removes a connector holding the emulator's Official Account", () => {
     const emulatorOa: ConnectorState = { ...ours, config: { ...website, oaAppId: emulatorOaAppId, oaAppSecret: 'x' } };
     expect(planConnector([emulatorOa], desired, outside)).toMatchObject({
-      remove: [{ id: 'wechat', reason: 'emulator' }],
+      remove: [{ id: 'wechat', reason: 'emulator', appId: emulatorOaAppId }],
       apply: { action: 'create' },
     });
   });

@@ -48,7 +48,10 @@ const connectorConfig = ({ appId, appSecret, scope, oa }: WechatConfig): Record<
   ...(oa ? { oaAppId: oa.appId, oaAppSecret: oa.appSecret } : {}),
 });
 
-export type ConnectorRemoval = { id: string; reason: 'emulator' | 'unconfigured' | 'switch' };
+export type ConnectorRemoval =
+  | { id: string; reason: 'unconfigured' | 'switch' }
+  /** `appId`: the emulator's AppID it holds (website app or Official Account). */
+  | { id: string; reason: 'emulator'; appId: string };
 
 export type ConnectorApply =
   | { action: 'none' }
@@ -70,8 +73,8 @@ export type ConnectorPlan = { remove: ConnectorRemoval[]; apply: ConnectorApply 
 
 const isWechatWeb = ({ connectorId }: ConnectorState) => isWechatFactory(connectorId);
 
-const holdsEmulatorApp = ({ config }: ConnectorState) =>
-  config.appId === emulatorAppId || config.oaAppId === emulatorOaAppId;
+const emulatorAppIn = ({ config }: ConnectorState) =>
+  config.appId === emulatorAppId ? emulatorAppId : config.oaAppId === emulatorOaAppId ? emulatorOaAppId : undefined;
 
 /** The connector to manage among those with target `wechat`: ours by id, else any WeChat web one. */
 const findWechatConnector = (connectors: readonly ConnectorState[]) =>
@@ -88,8 +91,9 @@ export const planConnector = (
 ): ConnectorPlan => {
   const remove: ConnectorRemoval[] = [];
   for (const connector of connectors) {
-    if (!sandbox && isWechatWeb(connector) && holdsEmulatorApp(connector)) {
-      remove.push({ id: connector.id, reason: 'emulator' });
+    const emulatorApp = isWechatWeb(connector) ? emulatorAppIn(connector) : undefined;
+    if (!sandbox && emulatorApp) {
+      remove.push({ id: connector.id, reason: 'emulator', appId: emulatorApp });
     } else if (!desired && connector.id === wechatConnectorId) {
       remove.push({ id: connector.id, reason: 'unconfigured' });
     }
@@ -129,10 +133,15 @@ export const planConnector = (
   };
 };
 
-const removalWords: Record<ConnectorRemoval['reason'], string> = {
-  emulator: `it holds the WeChat emulator's AppID ${emulatorAppId} or ${emulatorOaAppId}, outside the sandbox`,
-  unconfigured: 'WECHAT_APP_ID / WECHAT_APP_SECRET are empty',
-  switch: `replaced by the stack's connector ${wechatConnectorFactoryId} under the same id: users keep their WeChat identity`,
+const removalWords = (removal: ConnectorRemoval): string => {
+  switch (removal.reason) {
+    case 'emulator':
+      return `it holds the WeChat emulator's AppID ${removal.appId}, outside the sandbox`;
+    case 'unconfigured':
+      return 'WECHAT_APP_ID / WECHAT_APP_SECRET are empty';
+    case 'switch':
+      return `replaced by the stack's connector ${wechatConnectorFactoryId} under the same id: users keep their WeChat identity`;
+  }
 };
 
 /**
@@ -238,7 +247,7 @@ export const reconcileConnector = async (context: StepContext): Promise<StepResu
   state.wechatConnector = apply.action !== 'none';
   const applied = await applyChange(context, apply);
 
-  const removed = remove.map(({ id, reason }) => `removed WeChat connector "${id}" (${removalWords[reason]})`);
+  const removed = remove.map((removal) => `removed WeChat connector "${removal.id}" (${removalWords(removal)})`);
   if (removed.length === 0) {
     return applied ?? { outcome: 'skipped', detail: 'WECHAT_APP_ID / WECHAT_APP_SECRET are empty: no WeChat connector' };
   }
