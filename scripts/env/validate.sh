@@ -57,6 +57,13 @@ check_secret() { # NAME MIN-LENGTH
 		error "$1 is too short (${#v} characters, at least $2). Fix: empty it and run \`make secrets\`, or set a longer value."
 	fi
 }
+# The optional secrets too must be assigned (maybe empty): Compose refuses to create the file of a
+# secret whose variable is missing ("environment variable ... is not set", compose.yaml `secrets:`).
+for name in WECHAT_APP_SECRET AUTH_LOGTO_SECRET; do
+	if ! env_value "$ENV_FILE" "$name" >/dev/null; then
+		error "$name is missing from $ENV_FILE (Compose hands it to the services as a file, even empty). Fix: add the line $name="
+	fi
+done
 check_secret POSTGRES_PASSWORD 16
 check_secret AUTH_SECRET 32
 check_secret LOGTO_ADMIN_PASSWORD 8

@@ -130,6 +130,8 @@ describe("validate.sh (what `make up` checks before starting anything)", () => {
     ["ADMIN_DOMAIN == APP_DOMAIN", { ADMIN_DOMAIN: "app.localhost" }, "ADMIN_DOMAIN equals APP_DOMAIN", /own host name/],
     ["a missing POSTGRES_PASSWORD", { POSTGRES_PASSWORD: "" }, "POSTGRES_PASSWORD", /make secrets/],
     ["a missing AUTH_SECRET", { AUTH_SECRET: undefined }, "AUTH_SECRET", /make secrets/],
+    ["no WECHAT_APP_SECRET line (Compose would refuse to create its secret)", { WECHAT_APP_SECRET: undefined }, "WECHAT_APP_SECRET", /add the line WECHAT_APP_SECRET=$/],
+    ["no AUTH_LOGTO_SECRET line", { AUTH_LOGTO_SECRET: undefined }, "AUTH_LOGTO_SECRET", /add the line AUTH_LOGTO_SECRET=$/],
     ["a missing LOGTO_ADMIN_PASSWORD", { LOGTO_ADMIN_PASSWORD: '""' }, "LOGTO_ADMIN_PASSWORD", /make secrets/],
     ["a short AUTH_SECRET", { AUTH_SECRET: "short" }, "AUTH_SECRET", /at least 32/],
     ["a POSTGRES_PASSWORD that breaks DB_URL", { POSTGRES_PASSWORD: "p@ss/word:1234567890" }, "POSTGRES_PASSWORD", /DB_URL/],
