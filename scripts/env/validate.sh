@@ -125,11 +125,12 @@ free_name() {
 # user changed (the one that differs from .env.example; A when both or neither do).
 clash() {
 	if [ "$(get "$1")" = "$(example_value "$1")" ] && [ "$(get "$2")" != "$(example_value "$2")" ]; then
-		error "$2 equals $1 ($(get "$2"))$5. Fix: give it its own host name, e.g. $2=$(free_name "$4" "$(get "$2")")"
+		error "$2 equals $1 ($(get "$2"))$5. Fix: give $(role "$2") its own host name, e.g. $2=$(free_name "$4" "$(get "$2")")"
 	else
-		error "$1 equals $2 ($(get "$1"))$5. Fix: give it its own host name, e.g. $1=$(free_name "$3" "$(get "$1")")"
+		error "$1 equals $2 ($(get "$1"))$5. Fix: give $(role "$1") its own host name, e.g. $1=$(free_name "$3" "$(get "$1")")"
 	fi
 }
+role() { case $1 in APP_DOMAIN) echo "the app" ;; ADMIN_DOMAIN) echo "the console" ;; *) echo "Logto" ;; esac; }
 if [ -n "$logto" ] && [ "$app" = "$logto" ]; then
 	clash APP_DOMAIN LOGTO_DOMAIN app auth ""
 fi
