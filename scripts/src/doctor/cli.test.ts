@@ -2,12 +2,13 @@
 // by the child through NODE_EXTRA_CA_CERTS): output format, errcode meanings and exit codes.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import type { LookupFunction } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { node22 } from "../../../tests/harness/index.js";
 import { defaultApp, start, type Emulator } from "../../../wechat-emulator/src/index.js";
 import { repoRoot, runCommand, scriptsDir, type Run } from "../../test/helpers.ts";
-import { httpGet, lookup, tlsProbe } from "./net.ts";
+import { httpGet, localhostFallback, lookup, tlsProbe } from "./net.ts";
 
 const tsx = join(repoRoot, "node_modules", ".bin", "tsx");
 const cli = join(scriptsDir, "src", "doctor", "cli.ts");
@@ -128,6 +129,20 @@ describe("npm run doctor -- --only wechat", () => {
     expect(all).toEqual([{ address: "127.0.0.1", family: 4 }]);
     // other names still go to the resolver
     await expect(httpGet(`http://no-such-host.invalid:${port}/`, { timeoutMs: 5000 })).rejects.toThrow(/ENOTFOUND/);
+  });
+
+  it("a *.localhost name the resolver knows keeps its answer (inside the project network: Caddy's alias)", async () => {
+    const alias: LookupFunction = (hostname, options, callback) =>
+      hostname === "auth.localhost"
+        ? options.all
+          ? callback(null, [{ address: "172.18.0.5", family: 4 }])
+          : callback(null, "172.18.0.5", 4)
+        : callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: "ENOTFOUND" }), "", 0);
+    const viaAlias = localhostFallback(alias);
+    const ask = (host: string) =>
+      new Promise((done, fail) => viaAlias(host, { all: true }, (err, addresses) => (err ? fail(err) : done(addresses))));
+    expect(await ask("auth.localhost")).toEqual([{ address: "172.18.0.5", family: 4 }]);
+    expect(await ask("app.localhost")).toEqual([{ address: "127.0.0.1", family: 4 }]);
   });
 
   it("WeChat unreachable: FAIL with the address, exit 1, secret not in the error", async () => {

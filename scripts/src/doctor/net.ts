@@ -23,18 +23,30 @@ export type TlsProbe = (o: { host: string; port: number; servername: string; tim
 export const isLocalhostName = (host: string) => /(^|\.)localhost\.?$/i.test(host);
 
 /**
- * dns.lookup, except that *.localhost is loopback as in browsers: glibc without nss-myhostname
- * (Debian's default) answers ENOTFOUND for auth.localhost, a lie about a running stack.
+ * `resolve` (dns.lookup), except that a *.localhost name it does not know is loopback, as in
+ * browsers: glibc without nss-myhostname (Debian's default) answers ENOTFOUND for auth.localhost, a
+ * lie about a running stack. A name it does know keeps its answer: inside the project network the
+ * stack's names are Caddy's network aliases, not loopback.
  */
-export const lookup: LookupFunction = (hostname, options, callback) => {
-  if (!isLocalhostName(hostname)) {
-    dns.lookup(hostname, options, callback);
-    return;
-  }
-  const loopback = options.family === 6 ? { address: "::1", family: 6 } : { address: "127.0.0.1", family: 4 };
-  if (options.all) callback(null, [loopback]);
-  else callback(null, loopback.address, loopback.family);
-};
+export const localhostFallback =
+  (resolve: LookupFunction): LookupFunction =>
+  (hostname, options, callback) => {
+    if (!isLocalhostName(hostname)) {
+      resolve(hostname, options, callback);
+      return;
+    }
+    resolve(hostname, options, (err, address, family) => {
+      if (!err || (err.code !== "ENOTFOUND" && err.code !== "EAI_AGAIN")) {
+        (callback as (...args: unknown[]) => void)(err, address, family);
+        return;
+      }
+      const loopback = options.family === 6 ? { address: "::1", family: 6 } : { address: "127.0.0.1", family: 4 };
+      if (options.all) callback(null, [loopback]);
+      else callback(null, loopback.address, loopback.family);
+    });
+  };
+
+export const lookup = localhostFallback(dns.lookup as LookupFunction);
 
 /** GET with a deadline; `insecure` skips certificate checks (Caddy's internal CA). */
 export const httpGet: HttpGet = (url, { timeoutMs, insecure }) =>
