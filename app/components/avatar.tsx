@@ -1,6 +1,6 @@
 "use client";
 
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 
 /**
  * The WeChat avatar, or the nickname's first letter when there is none or it does not load (WeChat's
@@ -9,6 +9,12 @@ import { useState } from "react";
  */
 export function Avatar({ src, name, alt }: { src: string | null | undefined; name: string | null | undefined; alt: string }) {
   const [failed, setFailed] = useState(false);
+  const image = useRef<HTMLImageElement>(null);
+  // An image that failed before React hydrated fired its error event to nobody: check on mount.
+  useEffect(() => {
+    const current = image.current;
+    if (current?.complete && current.naturalWidth === 0) setFailed(true);
+  }, []);
   const initial = (name || "?").slice(0, 1);
   const fallback = (
     <span className="avatar empty" role="img" aria-label={alt} data-testid={src ? "account-avatar-fallback" : "account-avatar"} data-empty="true">
@@ -20,6 +26,7 @@ export function Avatar({ src, name, alt }: { src: string | null | undefined; nam
     <>
       {/* A plain <img>: WeChat avatars are on WeChat's CDN, which refuses other referrers. */}
       <img
+        ref={image}
         className="avatar"
         src={src}
         alt={alt}

@@ -12,6 +12,7 @@ import {
   runProcess,
   runSeed,
   type Browser,
+  type BrowserDevice,
   type EmulatorFault,
   type LogtoUser,
   type ManagementApi,
@@ -125,9 +126,9 @@ export const utils = {
    * A fresh browser (own profile: no cookies). The previous one stays open until the next reset,
    * so that a failing test's screenshot (tests/harness/e2e-setup.ts) still sees its tabs.
    */
-  async browser(stack: StackInfo, o: { locale?: string | undefined } = {}): Promise<Browser> {
+  async browser(stack: StackInfo, o: { locale?: string | undefined; device?: BrowserDevice } = {}): Promise<Browser> {
     await current?.close();
-    current = await launchBrowser(stack, { locale: o.locale ?? "en-US" });
+    current = await launchBrowser(stack, { locale: o.locale ?? "en-US", device: o.device });
     return current;
   },
 

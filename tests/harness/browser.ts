@@ -59,7 +59,16 @@ async function trustStore(home: string, caFiles: string[]): Promise<void> {
 }
 
 /** Launch Chromium for `target` (a Stack fits). */
-export async function launchBrowser(target: BrowserTarget, o: { locale?: string; timeoutMs?: number } = {}): Promise<Browser> {
+/** A phone, or WeChat's in-app browser: what the pages see of the device (default: a 1280x900 desktop). */
+export interface BrowserDevice {
+  userAgent: string;
+  viewport: { width: number; height: number };
+  deviceScaleFactor?: number;
+  isMobile?: boolean;
+  hasTouch?: boolean;
+}
+
+export async function launchBrowser(target: BrowserTarget, o: { locale?: string; timeoutMs?: number; device?: BrowserDevice } = {}): Promise<Browser> {
   const dir = makeTempDir("chromium");
   const home = join(dir, "home");
   const profile = join(dir, "profile");
@@ -73,6 +82,7 @@ export async function launchBrowser(target: BrowserTarget, o: { locale?: string;
     locale: o.locale ?? "en-US",
     timeout: o.timeoutMs ?? 60_000,
     viewport: { width: 1280, height: 900 },
+    ...o.device,
   });
   context.setDefaultTimeout(30_000);
   context.setDefaultNavigationTimeout(45_000);

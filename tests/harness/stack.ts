@@ -19,6 +19,8 @@ import { runSeed, type SeedResult } from "./seed.js";
 
 export const DOMAINS = { logto: "auth.stack.test", app: "app.stack.test", admin: "admin.stack.test" } as const;
 export const WECHAT_APP = { appId: "wx0000000000000001", appSecret: "emulator-secret-0000000000000001" } as const;
+/** The emulator's Official Account (wechat-emulator/src/users.ts, defaultOaApp): sign-in inside WeChat. */
+export const WECHAT_OA_APP = { appId: "wx0000000000000002", appSecret: "emulator-oa-secret-0000000000000002" } as const;
 export const DNS_PRELOAD = join(harnessDir, "dns-preload.cjs");
 
 /** Everything a test needs to reach the stack; plain JSON, so vitest's provide/inject can carry it. */
@@ -201,7 +203,16 @@ export async function startStack(o: StartStackOptions = {}): Promise<Stack> {
       CONSOLE_READY_FILE: consoleReadyFile,
       SEED_TIMEOUT_SECONDS: "60",
       // The harness's emulator is the sandbox (compose.sandbox.yaml sets the same for Compose).
-      ...(wechat ? { WECHAT_SANDBOX: "true", WECHAT_APP_ID: WECHAT_APP.appId, WECHAT_APP_SECRET: WECHAT_APP.appSecret, WECHAT_SCOPE: "snsapi_login" } : {}),
+      ...(wechat
+        ? {
+            WECHAT_SANDBOX: "true",
+            WECHAT_APP_ID: WECHAT_APP.appId,
+            WECHAT_APP_SECRET: WECHAT_APP.appSecret,
+            WECHAT_SCOPE: "snsapi_login",
+            WECHAT_OA_APP_ID: WECHAT_OA_APP.appId,
+            WECHAT_OA_APP_SECRET: WECHAT_OA_APP.appSecret,
+          }
+        : {}),
       ...(o.signInMethods ? { SIGN_IN_METHODS: o.signInMethods } : {}),
       ...o.seedEnv,
     };
