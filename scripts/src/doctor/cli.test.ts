@@ -34,9 +34,13 @@ beforeAll(async () => {
     caFile: join(dir, "ca.crt"),
     log: () => {},
   });
+  // The emulator serves its API only to the Host api.weixin.qq.com, as WeChat: the doctor's child
+  // resolves that name to the emulator through the harness's DNS preload.
   base = {
     NODE_EXTRA_CA_CERTS: emulator.caFile,
-    WECHAT_API_BASE: emulator.url,
+    NODE_OPTIONS: `--require ${join(repoRoot, "tests", "harness", "dns-preload.cjs")}`,
+    HARNESS_HOSTS: "api.weixin.qq.com=127.0.0.1",
+    WECHAT_API_BASE: `https://api.weixin.qq.com:${new URL(emulator.url).port}`,
     LOGTO_DOMAIN: "auth.example.com",
     WECHAT_APP_ID: defaultApp.appid,
     WECHAT_APP_SECRET: defaultApp.secret,
@@ -107,11 +111,12 @@ describe("npm run doctor -- --only wechat", () => {
     expect(cert.validTo.getTime()).toBeGreaterThan(Date.now());
     const other = await tlsProbe({ host: "127.0.0.1", port, servername: "auth.example.com", timeoutMs: 5000 });
     expect(other.matchesHost).toBe(false);
+    // insecure: the handshake and the request complete (the emulator's 404 page for the Host 127.0.0.1)
     const res = await httpGet(`${emulator.url}/sns/oauth2/access_token?appid=x&secret=y&code=z&grant_type=authorization_code`, {
       timeoutMs: 5000,
       insecure: true,
     });
-    expect(res.status).toBe(200);
+    expect(res.status).toBe(404);
     await expect(httpGet(`${emulator.url}/`, { timeoutMs: 5000 })).rejects.toThrow(/certificate/);
   });
 
@@ -149,7 +154,7 @@ describe("npm run doctor -- --only wechat", () => {
     await emulator.close();
     const r = await doctor(["--only", "wechat"], base);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain(`FAIL  wechat: WeChat API unreachable at ${emulator.url}`);
+    expect(r.stdout).toContain(`FAIL  wechat: WeChat API unreachable at ${base.WECHAT_API_BASE}`);
     expect(r.stdout).toContain("fix: allow outbound HTTPS (443)");
     expect(r.stdout + r.stderr).not.toContain(defaultApp.secret);
   }, 30_000);
