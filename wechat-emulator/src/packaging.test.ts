@@ -60,6 +60,7 @@ describe.runIf(composeBinary)("compose.sandbox.yaml over compose.yaml (docker co
     networks?: Record<string, { aliases?: string[] } | null>;
     healthcheck?: { test: string[] };
     sysctls?: Record<string, string>;
+    secrets?: Array<{ source: string; target: string }>;
   };
   const config = () => {
     const json = execFileSync(
@@ -117,9 +118,11 @@ describe.runIf(composeBinary)("compose.sandbox.yaml over compose.yaml (docker co
     expect(seed?.environment).toMatchObject({
       WECHAT_SANDBOX: "true",
       WECHAT_APP_ID: defaultApp.appid,
-      WECHAT_APP_SECRET: defaultApp.secret,
+      WECHAT_APP_SECRET_FILE: "/run/secrets/wechat_emulator_app_secret",
       WECHAT_SCOPE: "snsapi_login",
     });
+    // The emulator's AppSecret, handed over as a Compose secret like every other one.
+    expect(seed?.secrets?.map((secret) => secret.source)).toContain("wechat_emulator_app_secret");
   });
 
   it("Caddy serves the QR page for browsers and trusts the same CA", () => {
