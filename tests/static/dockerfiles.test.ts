@@ -108,9 +108,10 @@ describe("build contexts", () => {
     expect(checkDockerignore(read(".dockerignore"))).toEqual([]);
     expect(checkDockerignore("**/node_modules\n**/dist\n")).toContainEqual(".dockerignore: missing **/.env; it must stay out of every build context");
     const others: string[] = [];
+    // .artifacts: test output (the Compose suite copies the repository there), never a build context.
     const walk = (dir: string) => {
       for (const entry of readdirSync(dir, { withFileTypes: true })) {
-        if (entry.isDirectory() && !["node_modules", ".git", ".next"].includes(entry.name)) walk(join(dir, entry.name));
+        if (entry.isDirectory() && !["node_modules", ".git", ".next", ".artifacts"].includes(entry.name)) walk(join(dir, entry.name));
         else if (entry.isFile() && entry.name.endsWith(".dockerignore") && dir !== REPO) others.push(relative(REPO, join(dir, entry.name)));
       }
     };
