@@ -77,7 +77,7 @@ async function expectAllHealthy(stack: ComposeStack) {
 }
 /** A user who signed in with WeChat before the upgrade (the row Logto writes for one). */
 const insertUser = (stack: ComposeStack) =>
-  stack.sql(`insert into users (tenant_id, id, username, identities) values ('default', 'upgradeuser01', 'before_upgrade',
+  stack.sql(`insert into users (tenant_id, id, username, identities) values ('default', 'upgradeuser1', 'before_upgrade',
     '{"wechat": {"userId": "o-upgrade-unionid", "details": {"nickname": "Before"}}}'::jsonb)`);
 const out = (r: { stdout: string; stderr: string }) => `${r.stdout}\n${r.stderr}`;
 
