@@ -4,6 +4,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll } from "vitest";
+import { withDotenv } from "../harness/dotenv.js";
 
 export const REPO = resolve(import.meta.dirname, "../..");
 
@@ -46,21 +47,8 @@ export function scratchStack(overrides?: Record<string, string | undefined>): { 
   const dir = scratchDir("stack-");
   cpSync(join(REPO, ".env.example"), join(dir, ".env.example"));
   const envFile = join(dir, ".env");
-  if (overrides) writeFileSync(envFile, withOverrides(readFileSync(join(REPO, ".env.example"), "utf8"), overrides));
+  if (overrides) writeFileSync(envFile, withDotenv(readFileSync(join(REPO, ".env.example"), "utf8"), overrides));
   return { dir, envFile };
-}
-
-function withOverrides(text: string, overrides: Record<string, string | undefined>): string {
-  const seen = new Set<string>();
-  const lines = text.split("\n").flatMap((line) => {
-    const m = /^([A-Z0-9_]+)=/.exec(line);
-    if (!m || !(m[1]! in overrides)) return [line];
-    seen.add(m[1]!);
-    const v = overrides[m[1]!];
-    return v === undefined ? [] : [`${m[1]}=${v}`];
-  });
-  for (const [k, v] of Object.entries(overrides)) if (!seen.has(k) && v !== undefined) lines.push(`${k}=${v}`);
-  return lines.join("\n");
 }
 
 /** Parse KEY=value lines (the subset .env.example uses). */
