@@ -88,6 +88,11 @@ up-sandbox:
 bench:
 	npm run bench $(if $(QUICK),-- --quick)
 
+# The same bench on the Docker engine: the e2e Compose stack, cold and warm up times, docker stats per container, image sizes, into bench/results-compose.md (needs free ports 80/443; QUICK=1: fewer runs).
+.PHONY: bench-compose
+bench-compose:
+	@BENCH_ARGS="$(if $(QUICK),--quick)" sh scripts/e2e-compose.sh bench
+
 # End-to-end scenarios in Chromium against the real Compose stack with the WeChat emulator (needs Docker and free ports 80/443; removed afterwards unless E2E_KEEP=1).
 .PHONY: e2e
 e2e:

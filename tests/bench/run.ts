@@ -24,7 +24,8 @@ import {
 import { appImageNodeOptions } from "./app-node-options.js";
 import { launchBenchBrowser, type BenchBrowser } from "./browser.js";
 import { checkTarget, load, type LoadResult, type LoadTarget } from "./load.js";
-import { dockerMemory, serviceMemory, type ServiceMemory } from "./memory.js";
+import { z } from "zod";
+import { dockerImageSizes, dockerMemory, serviceMemory, type ServiceMemory } from "./memory.js";
 import { benchScale } from "./scale.js";
 import { benchSeed, benchSeedCommand, buildSeed, type SeedSample } from "./seed.js";
 import { signInOnce, startFloorRp, SERVER_TYPES, type FloorRp, type SignInSample } from "./signin.js";
@@ -43,6 +44,15 @@ const cfg = quick
   : { signIns: 30, warmUp: 2, freshRounds: 3, noChangeRounds: 5, loadRounds: 3, loadSeconds: 5, connections: 10, scaleSizes: [1000, 100_000, 1_000_000], scaleSignIns: 20, scaleLevels: [1, 2, 4, 8, 16], scaleSeconds: 10 };
 const sizesArg = argv.find((a) => a.startsWith("--sizes="))?.slice(8);
 if (sizesArg) cfg.scaleSizes = sizesArg.split(",").map(Number).filter((n) => n > 0).sort((a, b) => a - b);
+
+/** Set by `scripts/e2e-compose.sh bench` (`make bench-compose`): the Compose project measured and its `up` times. */
+const composeRun = z
+  .object({
+    BENCH_COMPOSE_PROJECT: z.string().min(1).optional(),
+    BENCH_COMPOSE_UP_COLD_MS: z.coerce.number().positive().optional(),
+    BENCH_COMPOSE_UP_WARM_MS: z.coerce.number().positive().optional(),
+  })
+  .parse(process.env);
 
 /** The stack (services excluded) needs: VPS budget for the whole stack (RSS sum of its services). */
 const VPS_MB = 1024;
@@ -162,8 +172,10 @@ function servicePorts(): Array<[string, number]> {
 async function measureMemory(into: ServiceMemory[]): Promise<void> {
   if (info.origin === "harness") {
     for (const [name, port] of servicePorts()) into.push(await serviceMemory(name, port));
+  } else if (composeRun.BENCH_COMPOSE_PROJECT) {
+    into.push(...(await dockerMemory(composeRun.BENCH_COMPOSE_PROJECT)));
   } else {
-    into.push(...(await dockerMemory()));
+    throw new Error("memory of an external stack: set BENCH_COMPOSE_PROJECT to its Compose project (make bench-compose does)");
   }
 }
 
@@ -225,6 +237,11 @@ async function main(): Promise<void> {
     info = stackInfo(stack);
   }
   log(`stack: ${info.logtoKind} Logto, app ${info.urls.app}`);
+  if (composeRun.BENCH_COMPOSE_UP_COLD_MS && composeRun.BENCH_COMPOSE_UP_WARM_MS) {
+    row("`docker compose up --wait`, cold (images built, new volumes) to healthy", ms(composeRun.BENCH_COMPOSE_UP_COLD_MS), "n=1", "—", "info");
+    row("`docker compose up --wait`, warm (after `down`, volumes kept) to healthy", ms(composeRun.BENCH_COMPOSE_UP_WARM_MS), "n=1", "—", "info");
+    details.push("Compose up times (scripts/e2e-compose.sh bench): cold = `down -v`, then `up -d --wait` with every image already built (containers, networks and volumes created, Postgres initialised, Logto's database seeded, the seed run); warm = `down` keeping the volumes, then `up -d --wait` again. Measured once each, by the script, around the command.");
+  }
 
   // ---- memory, idle: after start and the first seed, before any sign-in
   if (parts.has("memory")) {
@@ -273,7 +290,7 @@ async function main(): Promise<void> {
       sessionCookie = (cookies ?? []).map((c) => `${c.name}=${c.value}`).join("; ");
       if (!/authjs\.session-token/.test(sessionCookie)) throw new Error(`no Auth.js session cookie after sign-in (cookies: ${(cookies ?? []).map((c) => c.name).join(", ")})`);
       const targets: Array<LoadTarget & { expect?: RegExp }> = [];
-      for (const via of [...(info.app ? (["direct"] as const) : []), "caddy" as const]) {
+      for (const via of [...(info.app?.internalUrl ? (["direct"] as const) : []), "caddy" as const]) {
         targets.push({ label: "/api/health", path: "/api/health", via, expect: /"ok"/ });
         targets.push({ label: "landing (signed out)", path: "/", via, expect: /signin-wechat/ });
         targets.push({ label: "/account (signed in)", path: "/account", via, cookie: sessionCookie, expect: /account-nickname/ });
@@ -353,7 +370,8 @@ async function main(): Promise<void> {
   // ---- size
   if (parts.has("size")) {
     try {
-      reportSize(measureSize());
+      if (composeRun.BENCH_COMPOSE_PROJECT) reportImages(await dockerImageSizes(composeRun.BENCH_COMPOSE_PROJECT));
+      else reportSize(measureSize());
     } catch (error) {
       failed("size", error);
     }
@@ -490,7 +508,14 @@ function reportMemory(): void {
     if (breakdown.length) details.push(`Processes of the multi-process services after the load (RSS each):\n\n${breakdown.map((b) => `- ${b}`).join("\n")}`);
     const left = STACK_BUDGET - sumRss(memAfter);
     details.push(`After the load the production services take ${mb(sumRss(memAfter))} RSS of the ${mb(STACK_BUDGET)} budget (${production(memAfter).map((m) => `${m.service} ${mb(m.rss)}`).join(", ")}): ${left >= 0 ? `${mb(left)} to spare` : `${mb(-left)} over`}.`);
-    details.push(`Memory budget: a 1 GB VPS (${VPS_MB} MiB) minus ${OS_RESERVE_MB} MiB kept for the OS, Docker's daemons and page cache = ${mb(STACK_BUDGET)} for the stack's processes, judged on the RSS sum (PSS, which splits shared pages such as Postgres's buffer pool among its processes, is the lower, truer total). Each service's figure is its whole process group (e.g. Logto = its \`node .\`, started as compose.yaml starts it, without npm; Postgres = postmaster + backends), found by the port it listens on. Containers add a little (no container runtime here).`);
+    details.push(`Memory budget: a 1 GB VPS (${VPS_MB} MiB) minus ${OS_RESERVE_MB} MiB kept for the OS, Docker's daemons and page cache = ${mb(STACK_BUDGET)} for the stack's processes, judged on the RSS sum (PSS, which splits shared pages such as Postgres's buffer pool among its processes, is the lower, truer total). ${composeRun.BENCH_COMPOSE_PROJECT ? `Each service's figure is its container's memory as \`docker stats\` reports it (the cgroup's usage, page cache included), Compose project ${composeRun.BENCH_COMPOSE_PROJECT}.` : "Each service's figure is its whole process group (e.g. Logto = its \`node .\`, started as compose.yaml starts it, without npm; Postgres = postmaster + backends), found by the port it listens on. Containers add a little (no container runtime here)."}`);
+  }
+}
+
+function reportImages(images: Array<{ service: string; image: string; bytes: number }>): void {
+  for (const i of images) {
+    const isApp = i.service === "app";
+    row(`Image of ${i.service} (${i.image})`, mb(i.bytes), "docker image inspect: uncompressed, all layers", isApp ? `< ${mb(IMAGE_TARGET)}` : "—", isApp ? passMiss(i.bytes < IMAGE_TARGET) : "info");
   }
 }
 
@@ -523,7 +548,9 @@ function render(chromium: string | undefined): { console: string; markdown: stri
     "# Benchmark results",
     "",
     `Written by \`npm run bench\`${quick ? " --quick (fewer repetitions: not for comparison)" : ""} (tests/bench/, README there). Logto: **${logtoDescription(kind)}**.`,
-    `Run on the test harness: every service as a process on loopback, wired as in Compose (Caddy in front, TLS everywhere the browser goes), not in containers.`,
+    composeRun.BENCH_COMPOSE_PROJECT
+      ? `Run on a Docker engine: the Compose stack (compose.yaml + compose.sandbox.yaml + compose.e2e.yaml, project ${composeRun.BENCH_COMPOSE_PROJECT}) started by \`make bench-compose\`, the browser and the load on the host through Caddy on 443.`
+      : `Run on the test harness: every service as a process on loopback, wired as in Compose (Caddy in front, TLS everywhere the browser goes), not in containers.`,
     "",
     "## Machine",
     "",
