@@ -466,6 +466,9 @@ function reportLoad(loads: LoadResult[]): void {
   details.push(`App load: autocannon 9.0.0 in the bench's own process (one thread, ${cfg.connections} connections), ${cfg.loadRounds} round(s) of ${cfg.loadSeconds} s per figure, the rounds going over all figures in turn; median of the rounds' average rates, spread min–max, p99 = median of the rounds' p99. Client and server share the machine's CPU. "App directly" is plain HTTP to the Next.js standalone server's port; "through Caddy" is HTTPS with the app's SNI and Host. /account carries the session cookie of a real sign-in (Auth.js JWT, decoded on every request); each response was checked once before the run (200 with the page's test ids).`);
 }
 
+/** Containers report the cgroup's memory (page cache included), not an RSS. */
+const memoryLabel = composeRun.BENCH_COMPOSE_PROJECT ? "Container memory" : "RSS";
+
 function reportMemory(): void {
   const find = (list: ServiceMemory[], name: string) => list.find((m) => m.service === name);
   const names = [...new Set([...memIdle, ...memAfter].map((m) => m.service))];
@@ -474,9 +477,9 @@ function reportMemory(): void {
     const after = find(memAfter, name);
     const isApp = name === "app";
     row(
-      `RSS ${name}${name === "wechat-emulator" ? " (test-only, not in the production stack)" : ""}: idle / after load`,
+      `${memoryLabel} ${name}${name === "wechat-emulator" ? " (test-only, not in the production stack)" : ""}: idle / after load`,
       `${idle ? mb(idle.rss) : "—"} / ${after ? mb(after.rss) : "—"}`,
-      `PSS ${idle ? mb(idle.pss) : "—"} / ${after ? mb(after.pss) : "—"}; ${after?.pids.length ?? idle?.pids.length ?? 0} processes`,
+      composeRun.BENCH_COMPOSE_PROJECT ? "docker stats" : `PSS ${idle ? mb(idle.pss) : "—"} / ${after ? mb(after.pss) : "—"}; ${after?.pids.length ?? idle?.pids.length ?? 0} processes`,
       isApp ? `< ${mb(APP_RSS_TARGET)}` : "—",
       isApp && after ? passMiss(Math.max(after.rss, idle?.rss ?? 0) < APP_RSS_TARGET) : "info",
     );
@@ -496,7 +499,7 @@ function reportMemory(): void {
     const sumRss = (l: ServiceMemory[]) => production(l).reduce((a, m) => a + m.rss, 0);
     const sumPss = (l: ServiceMemory[]) => production(l).reduce((a, m) => a + m.pss, 0);
     row(
-      `RSS sum of the production services (${production(memAfter).map((m) => m.service).join(" + ")}): idle / after load`,
+      `${memoryLabel} sum of the production services (${production(memAfter).map((m) => m.service).join(" + ")}): idle / after load`,
       `${mb(sumRss(memIdle))} / ${mb(sumRss(memAfter))}`,
       `PSS ${mb(sumPss(memIdle))} / ${mb(sumPss(memAfter))}`,
       `< ${mb(STACK_BUDGET)}`,
