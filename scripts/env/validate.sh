@@ -191,7 +191,7 @@ fi
 if [ -n "$acme_ca_root" ]; then
 	case $acme_ca_root in
 	/*) root_file=$acme_ca_root ;;
-	*) root_file=$ROOT/$acme_ca_root ;;
+	*) root_file=$ROOT/${acme_ca_root#./} ;;
 	esac
 	if [ -z "$acme_ca" ]; then
 		error "ACME_CA_ROOT is set but ACME_CA is empty: Caddy would ask Let's Encrypt, to whom this root means nothing. Fix: set ACME_CA to your CA's directory URL (e.g. ACME_CA=https://ca.example.net/acme/acme/directory), or empty ACME_CA_ROOT"
@@ -201,7 +201,7 @@ if [ -n "$acme_ca_root" ]; then
 	elif grep -Eq -- '-----BEGIN ([A-Z]+ )?PRIVATE KEY-----' "$root_file"; then
 		error "ACME_CA_ROOT=$acme_ca_root holds a private key, and the file is published readable by every container user. Fix: a file with the CA's certificate(s) only"
 	elif ! grep -q -- '-----BEGIN CERTIFICATE-----' "$root_file"; then
-		error "ACME_CA_ROOT=$acme_ca_root: $root_file holds no PEM certificate (-----BEGIN CERTIFICATE-----). Fix: your CA's root certificate in PEM (openssl x509 -in root.der -inform der -out acme-ca-root.pem), or empty ACME_CA_ROOT"
+		error "ACME_CA_ROOT=$acme_ca_root holds no PEM certificate (no -----BEGIN CERTIFICATE----- in $root_file). Fix: your CA's root certificate in PEM (openssl x509 -in root.der -inform der -out acme-ca-root.pem), or empty ACME_CA_ROOT"
 	fi
 fi
 

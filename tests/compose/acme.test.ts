@@ -171,4 +171,12 @@ describe("TLS_MODE=acme with Pebble as the ACME CA", () => {
     expect(again.status, again.body.slice(0, 200)).not.toBe(503);
     expect(again.body).not.toContain("being provisioned");
   });
+
+  it("`make doctor` trusts the private CA's root as the app does: each certificate OK, Logto and the issuer OK", async () => {
+    const r = await stack.make("doctor", {}, { timeoutMs: 600_000 });
+    const out = `${r.stdout}\n${r.stderr}`;
+    console.info(`[compose ${NAME}] make doctor (exit ${r.code}):\n${out}`);
+    for (const name of names()) expect(out).toMatch(new RegExp(`^OK +tls ${name.replaceAll(".", "\\.")}: trusted certificate from Pebble Intermediate CA `, "m"));
+    expect(out).not.toMatch(/^FAIL +(tls|logto|oidc)/m);
+  });
 });
