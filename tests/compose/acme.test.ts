@@ -160,6 +160,7 @@ describe("TLS_MODE=acme with Pebble as the ACME CA", () => {
     const consolePage = () => httpRequest(url(d().admin, "/console"), { hosts, ca: issuingRoot });
     const open = await consolePage();
     expect(open.status, open.body.slice(0, 200)).not.toBe(503);
+    expect(open.body).not.toContain("being provisioned");
     const prepare = await stack.compose(["run", "--rm", "--no-deps", "prepare"]);
     expect(prepare.code, prepare.stderr).toBe(0);
     const held = await consolePage();
