@@ -266,6 +266,17 @@ run_ts_checks() {
   done
   DOCTOR_STACK=$stack
   export DOCTOR_STACK
+  # A private ACME CA (ACME_CA_ROOT, relative to the stack's directory): the checks trust its root
+  # as the app does, so its certificates count as trusted.
+  acme_root=$(env_get ACME_CA_ROOT)
+  case $acme_root in '' | /*) ;; *) acme_root=$STACK_DIR/${acme_root#./} ;; esac
+  # The docker run arguments that hand it over (positional parameters: a path may hold spaces).
+  set --
+  if [ -n "$acme_root" ] && [ "$(env_get TLS_MODE)" = acme ] && [ -r "$acme_root" ]; then
+    NODE_EXTRA_CA_CERTS=$acme_root
+    export NODE_EXTRA_CA_CERTS
+    set -- -v "$acme_root:/run/acme-ca/root.pem:ro" -e NODE_EXTRA_CA_CERTS=/run/acme-ca/root.pem
+  fi
   out=$(mktemp)
   if [ -n "${DOCTOR_TS_CMD:-}" ]; then
     $DOCTOR_TS_CMD ${TS_ONLY:+--only "$TS_ONLY"} --no-summary >"$out" 2>&1
@@ -286,7 +297,7 @@ run_ts_checks() {
     env_flags=
     for v in $TS_VARS DOCTOR_STACK; do env_flags="$env_flags -e $v"; done
     # shellcheck disable=SC2086
-    docker run --rm --network "$network" $env_flags "$DOCTOR_IMAGE" ${TS_ONLY:+--only "$TS_ONLY"} --no-summary >"$out" 2>&1
+    docker run --rm --network "$network" $env_flags "$@" "$DOCTOR_IMAGE" ${TS_ONLY:+--only "$TS_ONLY"} --no-summary >"$out" 2>&1
   elif command -v npm >/dev/null 2>&1 && [ -d "$SCRIPTS_DIR/../node_modules/zod" ]; then
     # a development machine without a Docker daemon: run the TypeScript checks with the local Node
     (cd "$SCRIPTS_DIR/.." && npm run --silent doctor -- ${TS_ONLY:+--only "$TS_ONLY"} --no-summary) >"$out" 2>&1

@@ -173,6 +173,38 @@ if [ -n "$email" ]; then
 	fi
 fi
 
+# A private or alternative ACME CA: its directory URL goes into a Caddyfile line (acme_ca <URL>),
+# its root file is mounted into Caddy and published world-readable to the app (compose.yaml).
+acme_ca=$(get ACME_CA)
+acme_ca_root=$(get ACME_CA_ROOT)
+if [ -n "$acme_ca" ]; then
+	case $acme_ca in
+	http://*) ca_hint=https://${acme_ca#http://} ;;
+	*) ca_hint=https://acme-v02.api.letsencrypt.org/directory ;;
+	esac
+	if ! matches "$acme_ca" 'https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^[:space:]{}"]*)?'; then
+		error "ACME_CA=$acme_ca is not the https:// URL of an ACME directory (ACME is served over HTTPS only). Fix: your CA's directory URL, e.g. ACME_CA=$ca_hint"
+	elif [ "${tls:-internal}" != acme ]; then
+		warn "ACME_CA is set but TLS_MODE=${tls:-internal}: Caddy uses its own CA and never asks $acme_ca. Fix: TLS_MODE=acme, or empty ACME_CA"
+	fi
+fi
+if [ -n "$acme_ca_root" ]; then
+	case $acme_ca_root in
+	/*) root_file=$acme_ca_root ;;
+	*) root_file=$ROOT/${acme_ca_root#./} ;;
+	esac
+	if [ -z "$acme_ca" ]; then
+		error "ACME_CA_ROOT is set but ACME_CA is empty: Caddy would ask Let's Encrypt, to whom this root means nothing. Fix: set ACME_CA to your CA's directory URL (e.g. ACME_CA=https://ca.example.net/acme/acme/directory), or empty ACME_CA_ROOT"
+	fi
+	if [ ! -f "$root_file" ] || [ ! -r "$root_file" ]; then
+		error "ACME_CA_ROOT=$acme_ca_root: no readable file $root_file (a relative path is taken from $ROOT). Fix: the path of your CA's root certificate in PEM, e.g. ACME_CA_ROOT=./acme-ca-root.pem, or empty ACME_CA_ROOT"
+	elif grep -Eq -- '-----BEGIN ([A-Z]+ )?PRIVATE KEY-----' "$root_file"; then
+		error "ACME_CA_ROOT=$acme_ca_root holds a private key, and the file is published readable by every container user. Fix: a file with the CA's certificate(s) only"
+	elif ! grep -q -- '-----BEGIN CERTIFICATE-----' "$root_file"; then
+		error "ACME_CA_ROOT=$acme_ca_root holds no PEM certificate (no -----BEGIN CERTIFICATE----- in $root_file). Fix: your CA's root certificate in PEM (openssl x509 -in root.der -inform der -out acme-ca-root.pem), or empty ACME_CA_ROOT"
+	fi
+fi
+
 # ---- console allowlist -------------------------------------------------------------------------
 # Caddy's remote_ip matcher parses each range with Go's netip (ParsePrefix with a "/", else ParseAddr)
 # and refuses to start on a bad one, after `make up` has begun. The same rules here, taken from the

@@ -21,6 +21,7 @@ interface ServiceJson {
   environment?: Record<string, string | null>;
   image?: string;
   networks?: Record<string, { aliases?: string[] } | null>;
+  volumes?: Array<{ type: string; source?: string; target: string; read_only?: boolean }>;
 }
 
 interface ProjectJson {
@@ -125,6 +126,22 @@ describe("docker compose config (Compose v2 parser)", () => {
       AUTH_LOGTO_ID: "my-client-id",
       AUTH_LOGTO_SECRET_FILE: "/run/secrets/auth_logto_secret",
     });
+  });
+
+  it("a private ACME CA (ACME_CA, ACME_CA_ROOT): Caddy's two option lines, the root file mounted read-only into Caddy and `prepare`; unset, neither line and /dev/null", () => {
+    const mount = (s: Record<string, ServiceJson>, service: string) => s[service]!.volumes!.find((v) => v.target === "/run/acme-ca/root.pem");
+    const set = resolved(scratchStack({ ...VPS_ENV, ACME_CA: "https://ca.example.net/acme/acme/directory", ACME_CA_ROOT: "./acme-ca-root.pem" }).envFile);
+    expect(set.caddy!.environment).toMatchObject({
+      ACME_CA_OPTION: "acme_ca https://ca.example.net/acme/acme/directory",
+      ACME_CA_ROOT_OPTION: "acme_ca_root /run/acme-ca/root.pem",
+    });
+    for (const service of ["caddy", "prepare"]) {
+      // Relative to the project directory, as .env.example says.
+      expect(mount(set, service), service).toEqual({ type: "bind", source: join(REPO, "acme-ca-root.pem"), target: "/run/acme-ca/root.pem", read_only: true });
+    }
+    const unset = resolved(scratchStack(VPS_ENV).envFile);
+    expect(unset.caddy!.environment).toMatchObject({ ACME_CA_OPTION: "", ACME_CA_ROOT_OPTION: "" });
+    for (const service of ["caddy", "prepare"]) expect(mount(unset, service)?.source, service).toBe("/dev/null");
   });
 
   it("every secret of .env reaches only the services that need it, as a file under /run/secrets, never as a value in the model", () => {
