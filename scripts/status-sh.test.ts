@@ -110,7 +110,7 @@ describe("make status (scripts/doctor.sh --status)", () => {
     });
     expect(r.stdout).toContain("FAIL  service logto: unhealthy\n      fix: docker compose logs --tail=100 logto");
     expect(r.stdout).toContain("FAIL  service seed: exited (exit code 2)");
-    expect(r.stdout).toMatch(/WARN {2}backup: the last backup 20260101T010000Z\.dump is 30 h old \(over 26 h\); pg_restore --list reads 2 entries\n {6}fix: make backup/);
+    expect(r.stdout).toMatch(/WARN {2}backup: the last backup 20260101T010000Z\.dump is 30 h old \(over BACKUP_MAX_AGE_HOURS=26\); pg_restore --list reads 2 entries\n {6}fix: make backup/);
     expect(r.stdout).toContain("WARN  tls auth.example.com: trusted certificate from R11, 9 days left");
     expect(r.stdout).toContain("WARN  disk docker: / is 91 % full (over 85 %)");
     expect(r.stdout).toMatch(/status: \d+ OK, 3 WARN, 2 FAIL, \d+ SKIP\nstatus: needs attention/);
