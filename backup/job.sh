@@ -12,6 +12,7 @@
 # Settings come from the environment (compose.yaml), secrets from files (SECRETS_DIR, default
 # /run/secrets), read into this process only when a command needs them; no secret is printed.
 set -u
+umask 077
 
 : "${BACKUP_DIR:=/backups}"
 : "${SECRETS_DIR:=/run/secrets}"
@@ -59,12 +60,18 @@ offsite_env() {
   return 0
 }
 
-# restic_do ARGS...: restic with its output in $out; on failure $why names the setting to fix
+# restic_do ARGS...: restic with its output in $out; on failure $why names the setting to fix.
+# With PROBE set, restic gets 60 s: it retries an unreachable storage for many minutes by itself.
 restic_do() {
   # shellcheck disable=SC2086 # opts: one word per -o option
-  out=$($RESTIC $opts "$@" 2>&1)
+  out=$(${PROBE:+timeout 60} $RESTIC $opts "$@" 2>&1)
   rc=$?
   [ "$rc" -eq 0 ] && return 0
+  if [ -n "${PROBE:-}" ] && [ "$rc" -ge 124 ]; then
+    kind=unreachable
+    why="the off-site storage at BACKUP_OFFSITE_REPOSITORY did not answer within 60 s ($(printf '%s\n' "$out" | tail -n 1 | mask)). Fix: the repository URL in BACKUP_OFFSITE_REPOSITORY, the network; then make up"
+    return 1
+  fi
   fatal=$(printf '%s\n' "$out" | grep -E '^(Fatal|error|Error)' | tail -n 1 | mask)
   [ -n "$fatal" ] || fatal=$(printf '%s\n' "$out" | tail -n 1 | mask)
   kind=other
@@ -78,6 +85,8 @@ restic_do() {
     *"no such host"* | *"connection refused"* | *"dial tcp"* | *"i/o timeout"* | *"network is unreachable"* | *NoSuchBucket* | *"bucket does not exist"*)
       kind=unreachable
       why="the off-site storage at BACKUP_OFFSITE_REPOSITORY cannot be reached ($fatal). Fix: the repository URL in BACKUP_OFFSITE_REPOSITORY (and the bucket), the network; then make up" ;;
+    *"no matching ID"* | *"failed to find snapshot"* | *"no snapshot found"*)
+      why="there is no such off-site snapshot ($fatal). Fix: an id from docker compose run --rm backup snapshots, or latest" ;;
     *) why="restic $1 failed ($fatal). Fix: check BACKUP_OFFSITE_REPOSITORY, BACKUP_OFFSITE_KEY_ID, BACKUP_OFFSITE_SECRET, BACKUP_OFFSITE_OPTIONS; docker compose logs backup" ;;
   esac
   return 1
@@ -86,7 +95,7 @@ restic_do() {
 # open_repo: the repository opens (created on first use: restic init); 1 with $why
 open_repo() {
   offsite_env || return 1
-  restic_do cat config && return 0
+  PROBE=1 restic_do cat config && return 0
   [ "$kind" = other ] || return 1
   # restic >= 0.17 exits 10 for "repository does not exist"; anything else is an error to show
   case "$rc:$out" in
@@ -163,7 +172,7 @@ fetch() {
   case $id in *[!A-Za-z0-9]*) warn "error: '$id' is not a snapshot id. Fix: an id from docker compose run --rm backup snapshots, or latest"; return 1 ;; esac
   [ -n "$repo" ] || { warn "error: BACKUP_OFFSITE_REPOSITORY is empty: there is no off-site copy to restore. Fix: set it in .env (README, Backups)"; return 1; }
   offsite_env || { warn "error: $why"; return 1; }
-  restic_do cat config || { warn "error: $why"; return 1; }
+  PROBE=1 restic_do cat config || { warn "error: $why"; return 1; }
   dest=$BACKUP_DIR/offsite
   tmp=$dest/.fetch.$$
   mkdir -p "$tmp" && chmod 700 "$dest" && own "$dest"
