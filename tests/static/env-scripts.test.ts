@@ -360,6 +360,9 @@ esac
     "compose exec -T logto cat /run/secrets/postgres_password",
     "compose exec -T app cat /run/secrets/auth_secret",
     "compose exec -T app cat /run/secrets/auth_logto_secret",
+    "compose exec -T backup cat /run/secrets/postgres_password",
+    "compose exec -T backup cat /run/secrets/backup_offsite_password",
+    "compose exec -T backup cat /run/secrets/backup_offsite_secret",
   ];
   const seedAfresh = "compose --progress quiet rm --force seed";
 
@@ -490,6 +493,7 @@ esac
     expect(docker.calls()).toEqual([
       ...preflight,
       ...secretChecks.slice(0, 3), // app differs at its first secret: no need to read its second
+      ...secretChecks.slice(4), // the backup service is not running: nothing to compare
       "compose --progress quiet rm --stop --force app",
       seedAfresh,
       upCall,
