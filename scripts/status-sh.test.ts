@@ -164,11 +164,11 @@ describe("make status: the backup service's last run (backups/last-run, backup/j
   it("a failed off-site copy: WARN with the setting and its fix, exit 1", async () => {
     lastRun([
       "finished=2026-01-02T02:00:09Z", "local=ok", "dump=20260102T020000Z.dump", "entries=611", "offsite=failed",
-      "error=the off-site storage refused the credentials BACKUP_OFFSITE_KEY_ID / BACKUP_OFFSITE_SECRET (Fatal: 401 Unauthorized). Fix: the storage's access key id and secret in .env; then make up",
+      "error=the off-site storage refused the credentials BACKUP_OFFSITE_KEY_ID / BACKUP_OFFSITE_SECRET (Fatal: unable to open config file: unexpected HTTP response (401): 401 Unauthorized). Fix: the storage's access key id and secret (S3) or user and password (REST server) in .env; then make up",
     ]);
     const r = await status();
     expect(r.stdout).toContain(
-      "WARN  backup offsite: the off-site copy of 20260102T020000Z.dump failed (the local backup is kept): the off-site storage refused the credentials BACKUP_OFFSITE_KEY_ID / BACKUP_OFFSITE_SECRET (Fatal: 401 Unauthorized)\n      fix: the storage's access key id and secret in .env; then make up",
+      "WARN  backup offsite: the off-site copy of 20260102T020000Z.dump failed (the local backup is kept): the off-site storage refused the credentials BACKUP_OFFSITE_KEY_ID / BACKUP_OFFSITE_SECRET (Fatal: unable to open config file: unexpected HTTP response (401): 401 Unauthorized)\n      fix: the storage's access key id and secret (S3) or user and password (REST server) in .env; then make up",
     );
     expect(r.code).toBe(1);
   });
