@@ -58,12 +58,12 @@ doctor:
 status:
 	@sh scripts/doctor.sh --status
 
-# Back up Logto's database into backups/ (timestamped, owner-only, keeps the newest BACKUP_RETENTION).
+# Back up Logto's database into backups/ now (timestamped, owner-only, keeps the newest BACKUP_RETENTION); the backup service does it at BACKUP_SCHEDULE.
 .PHONY: backup
 backup:
 	@sh scripts/backup.sh
 
-# Restore a backup: make restore FILE=backups/<name>.dump (asks first; YES=1 skips the question).
+# Restore a backup: make restore FILE=backups/<name>.dump, or FILE=offsite:<snapshot>|offsite:latest from the off-site copy (asks first; YES=1 skips the question).
 .PHONY: restore
 restore:
 	@sh scripts/restore.sh $(if $(YES),--yes) "$(FILE)"

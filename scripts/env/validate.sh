@@ -59,7 +59,7 @@ check_secret() { # NAME MIN-LENGTH
 }
 # The optional secrets too must be assigned (maybe empty): Compose refuses to create the file of a
 # secret whose variable is missing ("environment variable ... is not set", compose.yaml `secrets:`).
-for name in WECHAT_APP_SECRET AUTH_LOGTO_SECRET; do
+for name in WECHAT_APP_SECRET AUTH_LOGTO_SECRET BACKUP_OFFSITE_SECRET BACKUP_OFFSITE_PASSWORD; do
 	if ! env_value "$ENV_FILE" "$name" >/dev/null; then
 		error "$name is missing from $ENV_FILE (Compose hands it to the services as a file, even empty). Fix: add the line $name="
 	fi
@@ -364,6 +364,50 @@ retention=$(get BACKUP_RETENTION)
 if [ -n "$retention" ] && ! matches "$retention" '[1-9][0-9]*'; then
 	error "BACKUP_RETENTION=$retention is not a positive integer. Fix: e.g. BACKUP_RETENTION=7"
 fi
+
+# ---- Backups (the backup service, backup/) -------------------------------------------------------
+# The schedule's rule is the service's own (backup/schedule.sh, also run by its entrypoint).
+. "$(dirname "$0")/../../backup/schedule.sh"
+schedule=$(get BACKUP_SCHEDULE)
+if [ -n "$schedule" ] && problem=$(schedule_problem "$schedule") && [ -n "$problem" ]; then
+	error "BACKUP_SCHEDULE=$schedule $problem. Fix: a cron expression in UTC, e.g. BACKUP_SCHEDULE=0 3 * * * (daily at 03:00), or BACKUP_SCHEDULE=off"
+fi
+max_age=$(get BACKUP_MAX_AGE_HOURS)
+if [ -n "$max_age" ] && ! matches "$max_age" '[1-9][0-9]*'; then
+	error "BACKUP_MAX_AGE_HOURS=$max_age is not a positive integer (hours). Fix: the schedule's longest gap plus a margin, e.g. BACKUP_MAX_AGE_HOURS=26"
+fi
+repo=$(get BACKUP_OFFSITE_REPOSITORY)
+key_id=$(get BACKUP_OFFSITE_KEY_ID)
+offsite_secret=$(get BACKUP_OFFSITE_SECRET)
+offsite_password=$(get BACKUP_OFFSITE_PASSWORD)
+case $repo in
+'') ;;
+*://*:*@* | *://*@*) error "BACKUP_OFFSITE_REPOSITORY has credentials in its URL (docker inspect would show them). Fix: the URL without user:password@, and the credentials in BACKUP_OFFSITE_KEY_ID and BACKUP_OFFSITE_SECRET" ;;
+s3:?*/?*)
+	[ -n "$key_id" ] || error "BACKUP_OFFSITE_KEY_ID is empty while BACKUP_OFFSITE_REPOSITORY is an S3 bucket. Fix: the access key id of a key that may write to the bucket"
+	[ -n "$offsite_secret" ] || error "BACKUP_OFFSITE_SECRET is empty while BACKUP_OFFSITE_REPOSITORY is an S3 bucket. Fix: the secret access key of BACKUP_OFFSITE_KEY_ID"
+	;;
+rest:http://?* | rest:https://?*)
+	if [ -n "$key_id" ] && [ -z "$offsite_secret" ]; then
+		error "BACKUP_OFFSITE_SECRET is empty while BACKUP_OFFSITE_KEY_ID is set. Fix: the REST server's password for that user, or empty both"
+	elif [ -z "$key_id" ] && [ -n "$offsite_secret" ]; then
+		error "BACKUP_OFFSITE_KEY_ID is empty while BACKUP_OFFSITE_SECRET is set. Fix: the REST server's user, or empty both"
+	fi
+	;;
+*) error "BACKUP_OFFSITE_REPOSITORY=$repo is not a restic repository this stack copies to. Fix: s3:https://<endpoint>/<bucket>/<path> (OSS, COS, S3, MinIO) or rest:https://<host>:<port>/<path> (a restic REST server), or empty" ;;
+esac
+if [ -n "$repo" ]; then
+	if [ -z "$offsite_password" ]; then
+		error "BACKUP_OFFSITE_PASSWORD is empty while BACKUP_OFFSITE_REPOSITORY is set (it encrypts the off-site copy). Fix: set 16+ random characters, e.g. from \`head -c 18 /dev/urandom | base64\`, and keep a copy off this machine"
+	elif [ "${#offsite_password}" -lt 16 ]; then
+		error "BACKUP_OFFSITE_PASSWORD is too short (${#offsite_password} characters, at least 16). Fix: a longer random password (keep a copy off this machine; an existing repository keeps its old one)"
+	fi
+fi
+for option in $(get BACKUP_OFFSITE_OPTIONS); do
+	if ! matches "$option" '[a-z0-9][a-z0-9.-]*=[^[:space:]]+'; then
+		error "BACKUP_OFFSITE_OPTIONS has \"$option\" (space-separated restic options key=value). Fix: e.g. BACKUP_OFFSITE_OPTIONS=s3.bucket-lookup=dns"
+	fi
+done
 
 # ---- names: typos, and shell variables that would override .env in Compose ----------------------
 if [ -f "$EXAMPLE" ]; then

@@ -153,6 +153,8 @@ describe("docker compose config (Compose v2 parser)", () => {
       logto_admin_password: { name: expect.any(String), environment: "LOGTO_ADMIN_PASSWORD" },
       wechat_app_secret: { name: expect.any(String), environment: "WECHAT_APP_SECRET" },
       auth_logto_secret: { name: expect.any(String), environment: "AUTH_LOGTO_SECRET" },
+      backup_offsite_password: { name: expect.any(String), environment: "BACKUP_OFFSITE_PASSWORD" },
+      backup_offsite_secret: { name: expect.any(String), environment: "BACKUP_OFFSITE_SECRET" },
     });
     const secretsOf = (service: string) => (p.services[service]!.secrets ?? []).map((x) => x.source).sort();
     expect(secretsOf("postgres")).toEqual(["postgres_password"]);
@@ -160,6 +162,7 @@ describe("docker compose config (Compose v2 parser)", () => {
     expect(secretsOf("seed")).toEqual(["auth_logto_secret", "logto_admin_password", "postgres_password", "wechat_app_secret"]);
     expect(secretsOf("app")).toEqual(["auth_logto_secret", "auth_secret"]);
     expect(secretsOf("caddy")).toEqual([]);
+    expect(secretsOf("backup")).toEqual(["backup_offsite_password", "backup_offsite_secret", "postgres_password"]);
     // make up compares the running services' copies with .env (scripts/env/up.sh): the same pairs.
     const upSh = readFileSync(join(REPO, "scripts/env/up.sh"), "utf8");
     const compared = [...upSh.matchAll(/\b([a-z-]+):([a-z_]+):([A-Z_]+)\b/g)].map((m) => `${m[1]}:${m[2]}:${m[3]}`).sort();
@@ -169,7 +172,7 @@ describe("docker compose config (Compose v2 parser)", () => {
     );
     const model = JSON.stringify(p);
     const env = { ...FILLED_SECRETS, ...VPS_ENV } as Record<string, string | undefined>;
-    for (const name of ["POSTGRES_PASSWORD", "AUTH_SECRET", "LOGTO_ADMIN_PASSWORD", "WECHAT_APP_SECRET", "AUTH_LOGTO_SECRET"]) {
+    for (const name of ["POSTGRES_PASSWORD", "AUTH_SECRET", "LOGTO_ADMIN_PASSWORD", "WECHAT_APP_SECRET", "AUTH_LOGTO_SECRET", "BACKUP_OFFSITE_SECRET", "BACKUP_OFFSITE_PASSWORD"]) {
       expect(env[name], name).toBeTruthy();
       expect(model.includes(env[name]!), `${name}'s value in docker compose config`).toBe(false);
     }

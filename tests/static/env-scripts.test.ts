@@ -156,6 +156,17 @@ describe("validate.sh (what `make up` checks before starting anything)", () => {
     ["a WeChat scope websites cannot use", { WECHAT_SCOPE: "snsapi_userinfo" }, "WECHAT_SCOPE", /snsapi_login/],
     ["a client id without secret", { AUTH_LOGTO_ID: "abc" }, "AUTH_LOGTO_SECRET", /both/],
     ["BACKUP_RETENTION=0", { BACKUP_RETENTION: "0" }, "BACKUP_RETENTION", /positive integer/],
+    ["a schedule of four fields", { BACKUP_SCHEDULE: "0 3 * *" }, "BACKUP_SCHEDULE", /has 4 fields.*BACKUP_SCHEDULE=0 3 \* \* \*/],
+    ["a day-of-week name (crond implementations differ)", { BACKUP_SCHEDULE: "0 3 * * mon" }, "BACKUP_SCHEDULE", /"mon" is not \*, a number/],
+    ["BACKUP_MAX_AGE_HOURS=1.5", { BACKUP_MAX_AGE_HOURS: "1.5" }, "BACKUP_MAX_AGE_HOURS", /positive integer/],
+    ["credentials in the repository URL", { BACKUP_OFFSITE_REPOSITORY: "rest:https://backup:pw@h.example.cn:8000/s", BACKUP_OFFSITE_PASSWORD: "0123456789abcdef" }, "BACKUP_OFFSITE_REPOSITORY", /without user:password@/],
+    ["a repository kind the stack does not copy to", { BACKUP_OFFSITE_REPOSITORY: "/mnt/usb", BACKUP_OFFSITE_PASSWORD: "0123456789abcdef" }, "BACKUP_OFFSITE_REPOSITORY", /s3:https:\/\/<endpoint>/],
+    ["an S3 bucket without its key id", { BACKUP_OFFSITE_REPOSITORY: "s3:https://cos.ap-shanghai.myqcloud.com/b/s", BACKUP_OFFSITE_SECRET: "x", BACKUP_OFFSITE_PASSWORD: "0123456789abcdef" }, "BACKUP_OFFSITE_KEY_ID", /access key id/],
+    ["an off-site repository without its password", { BACKUP_OFFSITE_REPOSITORY: "rest:https://h.example.cn:8000/s" }, "BACKUP_OFFSITE_PASSWORD", /keep a copy off this machine/],
+    ["a short off-site password", { BACKUP_OFFSITE_REPOSITORY: "rest:https://h.example.cn:8000/s", BACKUP_OFFSITE_PASSWORD: "short" }, "BACKUP_OFFSITE_PASSWORD", /at least 16/],
+    ["a REST user without password", { BACKUP_OFFSITE_REPOSITORY: "rest:https://h.example.cn:8000/s", BACKUP_OFFSITE_KEY_ID: "u", BACKUP_OFFSITE_PASSWORD: "0123456789abcdef" }, "BACKUP_OFFSITE_SECRET", /empty both/],
+    ["a restic option that is not key=value", { BACKUP_OFFSITE_OPTIONS: "bucket-lookup" }, "BACKUP_OFFSITE_OPTIONS", /key=value/],
+    ["an .env from before the backup service (no BACKUP_OFFSITE_SECRET line)", { BACKUP_OFFSITE_SECRET: undefined }, "BACKUP_OFFSITE_SECRET", /add the line BACKUP_OFFSITE_SECRET=/],
   ];
   it.each(bad)("refuses %s, naming the variable and the fix", (_what, overrides, name, fix) => {
     const r = validate(overrides);
@@ -269,6 +280,8 @@ describe("validate.sh (what `make up` checks before starting anything)", () => {
     ["WECHAT_APP_ID", { WECHAT_APP_ID: "wxABCDEFGHIJKLMNOP", WECHAT_APP_SECRET: "s3cret" }],
     ["WECHAT_SCOPE", { WECHAT_SCOPE: "snsapi_userinfo" }],
     ["BACKUP_RETENTION", { BACKUP_RETENTION: "0" }],
+    ["BACKUP_SCHEDULE", { BACKUP_SCHEDULE: "0 3 * * 7" }],
+    ["BACKUP_MAX_AGE_HOURS", { BACKUP_MAX_AGE_HOURS: "0" }],
     ["LOGTO_VERSION", { LOGTO_VERSION: "latest" }],
     ["ACME_CA", { ACME_CA: "http://ca.example.net/acme/directory" }],
   ];
@@ -404,6 +417,9 @@ esac
     "compose exec -T logto cat /run/secrets/postgres_password",
     "compose exec -T app cat /run/secrets/auth_secret",
     "compose exec -T app cat /run/secrets/auth_logto_secret",
+    "compose exec -T backup cat /run/secrets/postgres_password",
+    "compose exec -T backup cat /run/secrets/backup_offsite_password",
+    "compose exec -T backup cat /run/secrets/backup_offsite_secret",
   ];
   const seedAfresh = "compose --progress quiet rm --force seed";
 
@@ -534,6 +550,7 @@ esac
     expect(docker.calls()).toEqual([
       ...preflight,
       ...secretChecks.slice(0, 3), // app differs at its first secret: no need to read its second
+      ...secretChecks.slice(4), // the backup service is not running: nothing to compare
       "compose --progress quiet rm --stop --force app",
       seedAfresh,
       upCall,

@@ -87,4 +87,11 @@ export const VPS_ENV: Record<string, string> = {
   AUTH_LOGTO_SECRET: "my-client-secret",
   ICP_LICENSE: "京ICP备12345678号-1",
   BACKUP_RETENTION: "14",
+  BACKUP_SCHEDULE: "30 19 * * *",
+  BACKUP_MAX_AGE_HOURS: "25",
+  BACKUP_OFFSITE_REPOSITORY: "s3:https://oss-cn-hangzhou.aliyuncs.com/my-bucket/wechat-logto-stack",
+  BACKUP_OFFSITE_KEY_ID: "LTAI5tExampleKeyId",
+  BACKUP_OFFSITE_SECRET: "oss-secret-access-key-0123456789",
+  BACKUP_OFFSITE_PASSWORD: "restic-repository-password-0123",
+  BACKUP_OFFSITE_OPTIONS: "s3.bucket-lookup=dns",
 };
