@@ -406,6 +406,7 @@ for name in POSTGRES_IMAGE LOGTO_IMAGE CADDY_IMAGE; do
 	ref=$(get "$name")
 	[ -n "$ref" ] || continue
 	pinned=$(compose_default "$name")
+	case $pinned in *:?*) ;; *) pinned=image:x.y.z ;; esac
 	last=${ref##*/}
 	repository=${ref%%@*}
 	case $last in *@*) ;; *:*) repository=${ref%:*} ;; esac
