@@ -284,7 +284,8 @@ run_ts_checks() {
   elif [ "$docker_ok" = 1 ]; then
     printf 'doctor: building the checks image (cached after the first run) ...\n' >&2
     # context = the repository root, as for every image of the stack (the lockfile lives there)
-    if ! docker build -q -t "$DOCTOR_IMAGE" -f "$STACK_DIR/scripts/Dockerfile" "$STACK_DIR" >/dev/null 2>"$out"; then
+    # from the registries .env names, as Compose builds the stack's images (compose.yaml x-build-args)
+    if ! docker build -q -t "$DOCTOR_IMAGE" --build-arg "IMAGE_REGISTRY=$(env_get IMAGE_REGISTRY)" --build-arg "NPM_REGISTRY=$(env_get NPM_REGISTRY)" -f "$STACK_DIR/scripts/Dockerfile" "$STACK_DIR" >/dev/null 2>"$out"; then
       report FAIL checks "could not build the doctor image from scripts/Dockerfile" "$(tail -n 1 "$out")"
       rm -f "$out"
       return

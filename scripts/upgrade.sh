@@ -62,7 +62,7 @@ elif with_new $COMPOSE pull logto; then
   say "upgrade: pulled $new_ref"
 else
   die "the image $new_ref is neither on this machine nor can it be pulled; nothing was changed" \
-    "check the version at https://hub.docker.com/r/svhd/logto/tags (or your mirror's LOGTO_IMAGE) and the network"
+    "check the version at https://hub.docker.com/r/svhd/logto/tags (or in your registry: IMAGE_REGISTRY, LOGTO_IMAGE) and the network"
 fi
 
 when=$(stamp)

@@ -409,6 +409,65 @@ for option in $(get BACKUP_OFFSITE_OPTIONS); do
 	fi
 done
 
+# ---- where images and packages come from --------------------------------------------------------
+# IMAGE_REGISTRY goes in front of Docker Hub's paths (compose.yaml, the Dockerfiles' FROM): Docker
+# reads a first part without a dot, a port or "localhost" as a Docker Hub account, not a registry.
+registry=$(get IMAGE_REGISTRY)
+if [ -n "$registry" ]; then
+	hint=$(printf '%s\n' "$registry" | sed -e 's#^[A-Za-z][A-Za-z0-9+.-]*://##' -e 's#/*$##' | tr 'A-Z' 'a-z')
+	registry_host=${hint%%/*}
+	case $registry in
+	*://*) error "IMAGE_REGISTRY=$registry has a scheme; Docker takes a registry's host (and port) only, and speaks HTTPS to it (plain HTTP only to a registry the daemon lists in insecure-registries, or on 127.0.0.1). Fix: IMAGE_REGISTRY=$hint" ;;
+	*/) error "IMAGE_REGISTRY=$registry ends with /; the stack adds /library/postgres and the like itself. Fix: IMAGE_REGISTRY=$hint" ;;
+	*[A-Z]*) error "IMAGE_REGISTRY=$registry has upper-case letters, which image references refuse. Fix: IMAGE_REGISTRY=$hint" ;;
+	*)
+		if ! matches "$registry" '[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)*'; then
+			error "IMAGE_REGISTRY=$registry is not a registry host (letters, digits, dots and hyphens, maybe :port and a /path). Fix: e.g. IMAGE_REGISTRY=registry.example.cn:5000"
+		else
+			case $registry_host in
+			*.* | *:* | localhost) ;;
+			*) error "IMAGE_REGISTRY=$registry: Docker reads \"$registry_host\" as a Docker Hub account (docker.io/$registry_host/library/postgres), not as a registry; a registry's host has a dot or a port. Fix: its full host name, e.g. IMAGE_REGISTRY=$registry_host.example.cn or IMAGE_REGISTRY=$registry_host:5000" ;;
+			esac
+		fi
+		;;
+	esac
+fi
+npm_registry=$(get NPM_REGISTRY)
+if [ -n "$npm_registry" ] && ! matches "$npm_registry" 'https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^[:space:]"'"'"'$]*)?'; then
+	case $npm_registry in
+	*://*) npm_hint=https://registry.npmmirror.com ;;
+	*) npm_hint=https://$npm_registry ;;
+	esac
+	error "NPM_REGISTRY=$npm_registry is not the http(s):// URL of an npm registry. Fix: e.g. NPM_REGISTRY=$npm_hint"
+fi
+# compose_default NAME: the reference compose.yaml uses when NAME is empty, without the registry part
+# (the one place the pinned tags are written), e.g. postgres:17.9-alpine3.22.
+compose_default() {
+	sed -n "s#.*\${$1:-.*}\([a-z/]*[a-z]:[^}]*\)}.*#\1#p" "$ROOT/compose.yaml" | head -n 1 | sed "s#\${LOGTO_VERSION:?.*#${version:-x.y.z}#"
+}
+# An image variable replaces the whole reference: it must name one release, as compose.yaml's do.
+for name in POSTGRES_IMAGE LOGTO_IMAGE CADDY_IMAGE; do
+	ref=$(get "$name")
+	[ -n "$ref" ] || continue
+	pinned=$(compose_default "$name")
+	case $pinned in *:?*) ;; *) pinned=image:x.y.z ;; esac
+	last=${ref##*/}
+	repository=${ref%%@*}
+	case $last in *@*) ;; *:*) repository=${ref%:*} ;; esac
+	if matches "$ref" '[A-Za-z][A-Za-z0-9+.-]*://.*'; then
+		error "$name=$ref has a scheme; an image reference has none. Fix: $name=$(printf '%s\n' "$ref" | sed 's#^[A-Za-z][A-Za-z0-9+.-]*://##')"
+	elif ! matches "$repository" '[a-z0-9]([a-z0-9._/:-]*[a-z0-9])?'; then
+		error "$name=$ref is not an image reference (a lower-case repository, no spaces, then :tag). Fix: e.g. $name=registry.example.cn/$pinned"
+	else
+		case $last in
+		*@sha256:*) ;;
+		*:latest) error "$name=$ref names the tag latest, which moves under a running stack. Fix: an exact release, e.g. $name=${ref%:latest}:${pinned##*:}" ;;
+		*:*) ;;
+		*) error "$name=$ref has no tag (Docker would take latest, which moves under a running stack). Fix: an exact release, e.g. $name=$ref:${pinned##*:}" ;;
+		esac
+	fi
+done
+
 # ---- names: typos, and shell variables that would override .env in Compose ----------------------
 if [ -f "$EXAMPLE" ]; then
 	known=$(env_names "$EXAMPLE")

@@ -1,6 +1,7 @@
 // Project rules for compose.yaml, applied to `docker compose config --format json` (Compose has
 // already normalised it: a short `depends_on` list becomes `condition: service_started`).
 // Each rule returns a sentence naming the service and the fix; [] means the project is fine.
+import { dockerfileStages } from "./dockerfile-rules.js";
 
 export interface ComposePort {
   target: number;
@@ -26,13 +27,14 @@ const PROXY_PORTS = ["80/tcp", "443/tcp", "443/udp"];
 /**
  * Commands each image is known to contain, read off its Dockerfile (see README, notes for maintainers):
  * postgres -> pg_isready; svhd/logto and our node:22-alpine builds -> node; caddy (Alpine) -> busybox wget.
+ * Under any registry (IMAGE_REGISTRY puts one in front of Docker Hub's paths).
  */
 const HEALTHCHECK_COMMANDS: Array<{ image: RegExp; commands: string[] }> = [
   // pidof: BusyBox's, in Alpine's base (the backup service's image is FROM postgres, it checks crond)
-  { image: /^postgres:/, commands: ["pg_isready", "pidof"] },
-  { image: /^(svhd\/logto|ghcr\.io\/logto-io\/logto):/, commands: ["node"] },
-  { image: /^caddy:/, commands: ["wget"] },
-  { image: /^node:/, commands: ["node"] },
+  { image: /^(.+\/)?(library\/)?postgres:/, commands: ["pg_isready", "pidof"] },
+  { image: /^(.+\/)?(svhd\/logto|logto-io\/logto):/, commands: ["node"] },
+  { image: /^(.+\/)?(library\/)?caddy:/, commands: ["wget"] },
+  { image: /^(.+\/)?(library\/)?node:/, commands: ["node"] },
 ];
 
 const WAITING_CONDITIONS = ["service_healthy", "service_completed_successfully"];
@@ -51,18 +53,11 @@ export function isPinned(ref: string): boolean {
 
 /** Base images of a Dockerfile (FROM lines, ARG defaults substituted, earlier stages and scratch skipped). */
 export function dockerfileBaseImages(text: string): string[] {
-  const args: Record<string, string> = {};
   const stages = new Set<string>();
   const images: string[] = [];
-  for (const raw of text.split("\n")) {
-    const line = raw.trim();
-    const arg = /^ARG\s+([A-Za-z_][A-Za-z0-9_]*)=("?)([^"\s]*)\2\s*$/i.exec(line);
-    if (arg && images.length === 0) args[arg[1]!] = arg[3]!;
-    const from = /^FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?/i.exec(line);
-    if (!from) continue;
-    const image = from[1]!.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (_, n: string) => args[n] ?? `\${${n}}`);
-    if (!stages.has(image.toLowerCase()) && image !== "scratch") images.push(image);
-    if (from[2]) stages.add(from[2].toLowerCase());
+  for (const s of dockerfileStages(text)) {
+    if (!stages.has(s.from.toLowerCase()) && s.from !== "scratch") images.push(s.from);
+    if (s.name) stages.add(s.name);
   }
   return images;
 }

@@ -12,23 +12,106 @@ export interface Stage {
   text: string;
 }
 
-/** Stages of a Dockerfile in order: FROM image (ARG defaults before the first FROM substituted), AS name, body. */
-export function dockerfileStages(text: string): Stage[] {
+/**
+ * A word of a Dockerfile with its variables substituted as the builder does: $NAME, ${NAME},
+ * ${NAME:-default} and ${NAME:+alternative}, nested. An unknown name stays as written.
+ */
+export function expandDockerfileWord(word: string, args: Record<string, string>): string {
+  let i = 0;
+  const expand = (stop: string | undefined): string => {
+    let out = "";
+    while (i < word.length && word[i] !== stop) {
+      if (word[i] !== "$") {
+        out += word[i++];
+        continue;
+      }
+      const braced = word[i + 1] === "{";
+      const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(word.slice(i + (braced ? 2 : 1)))?.[0];
+      if (!name) {
+        out += word[i++];
+        continue;
+      }
+      const start = i;
+      i += (braced ? 2 : 1) + name.length;
+      const value = args[name];
+      if (!braced) {
+        out += value ?? word.slice(start, i);
+        continue;
+      }
+      const modifier = word.slice(i, i + 2);
+      if (modifier === ":-" || modifier === ":+") {
+        i += 2;
+        const alternative = expand("}");
+        i++; // the closing brace
+        if (value === undefined) out += `\${${name}${modifier}${alternative}}`;
+        else if (modifier === ":-") out += value !== "" ? value : alternative;
+        else out += value !== "" ? alternative : "";
+      } else {
+        i++; // the closing brace
+        out += value ?? `\${${name}}`;
+      }
+    }
+    return out;
+  };
+  return expand(undefined);
+}
+
+/**
+ * Stages of a Dockerfile in order: FROM image, AS name, body. The FROM lines are substituted with the
+ * ARG defaults before the first FROM, as `docker build` does, `buildArgs` replacing them (--build-arg).
+ */
+export function dockerfileStages(text: string, buildArgs: Record<string, string> = {}): Stage[] {
   const args: Record<string, string> = {};
   const stages: Stage[] = [];
   for (const line of text.split("\n")) {
     const trimmed = line.trim();
     const from = /^FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?/i.exec(trimmed);
     if (from) {
-      const image = from[1]!.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (_, n: string) => args[n] ?? `\${${n}}`);
-      stages.push({ name: from[2]?.toLowerCase(), from: image, text: "" });
+      stages.push({ name: from[2]?.toLowerCase(), from: expandDockerfileWord(from[1]!, args), text: "" });
       continue;
     }
-    const arg = /^ARG\s+([A-Za-z_][A-Za-z0-9_]*)=("?)([^"\s]*)\2\s*$/i.exec(trimmed);
-    if (arg && stages.length === 0) args[arg[1]!] = arg[3]!;
+    const arg = /^ARG\s+([A-Za-z_][A-Za-z0-9_]*)(?:=("?)([^"\s]*)\2)?\s*$/i.exec(trimmed);
+    if (arg && stages.length === 0) args[arg[1]!] = buildArgs[arg[1]!] ?? expandDockerfileWord(arg[3] ?? "", args);
     if (stages.length > 0) stages[stages.length - 1]!.text += `${line}\n`;
   }
   return stages;
+}
+
+/** How every npm command that installs takes NPM_REGISTRY (empty: npm's own default registry). */
+export const NPM_REGISTRY_OPTION = '${NPM_REGISTRY:+--registry "$NPM_REGISTRY"}';
+
+/**
+ * Where the images and packages of a Dockerfile come from: every stage that is not FROM an earlier
+ * one builds on NODE_IMAGE, which follows IMAGE_REGISTRY (Docker Hub's path library/node under it),
+ * and every npm install (npm ci, npm install) in it takes NPM_REGISTRY, declared in its stage.
+ */
+export function checkRegistries(file: string, text: string): string[] {
+  const problems: string[] = [];
+  const registry = "registry.example.cn:5000";
+  const stages = dockerfileStages(text);
+  const moved = dockerfileStages(text, { IMAGE_REGISTRY: registry });
+  const names = new Set(stages.map((s) => s.name).filter(Boolean));
+  if (!/^ARG NODE_IMAGE=/m.test(text)) problems.push(`${file}: no ARG NODE_IMAGE=<default> before the first FROM; build every stage FROM \${NODE_IMAGE}`);
+  stages.forEach((s, i) => {
+    // FROM an earlier stage, or another base than Node (Logto's, connectors/wechat): its own variable.
+    if (names.has(s.from.toLowerCase()) || s.from !== NODE_IMAGE) return;
+    if (moved[i]!.from !== `${registry}/library/${NODE_IMAGE}`) {
+      problems.push(`${file}: stage ${s.name ?? "(final)"} is FROM ${moved[i]!.from} with IMAGE_REGISTRY=${registry}; use ARG NODE_IMAGE=\${IMAGE_REGISTRY:+\${IMAGE_REGISTRY}/library/}${NODE_IMAGE}`);
+    }
+  });
+  for (const s of stages) {
+    const declared = /^ARG\s+NPM_REGISTRY\s*$/m.test(s.text);
+    for (const cmd of runCommands(s.text)) {
+      for (const install of cmd.split(/&&|;|\|\||\bthen\b/).filter((c) => /\bnpm\s+(ci|install|i|add)\b/.test(c))) {
+        if (!install.includes(NPM_REGISTRY_OPTION)) {
+          problems.push(`${file}: stage ${s.name ?? "(final)"}: "${install.trim()}" ignores NPM_REGISTRY; write npm ${/\bnpm\s+(\w+)/.exec(install)![1]} ${NPM_REGISTRY_OPTION} ...`);
+        } else if (!declared) {
+          problems.push(`${file}: stage ${s.name ?? "(final)"} uses NPM_REGISTRY without declaring it; add ARG NPM_REGISTRY before its RUN`);
+        }
+      }
+    }
+  }
+  return problems;
 }
 
 /** Shell commands of RUN instructions, continuation lines joined. */

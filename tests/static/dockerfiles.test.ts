@@ -5,7 +5,7 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { appImageNodeOptions, dockerfileFinalEnv } from "../bench/app-node-options.js";
-import { checkDockerfile, checkDockerignore, dockerfileStages, NODE_IMAGE } from "./dockerfile-rules.js";
+import { checkDockerfile, checkDockerignore, checkRegistries, dockerfileStages, expandDockerfileWord, NODE_IMAGE, NPM_REGISTRY_OPTION } from "./dockerfile-rules.js";
 import { FILLED_SECRETS, REPO, run, scratchStack } from "./util.js";
 
 /** Workspace -> its Dockerfile. */
@@ -26,7 +26,7 @@ describe("Dockerfiles of our images", () => {
   const broken = (change: (text: string) => string, workspace = "seed") => checkDockerfile("seed/Dockerfile", change(seed), workspace);
 
   it("fails on another or unpinned base image, and on a single stage", () => {
-    expect(broken((t) => t.replace(`ARG NODE_IMAGE=${NODE_IMAGE}`, "ARG NODE_IMAGE=node:22-alpine"))).toContainEqual(
+    expect(broken((t) => t.replace(`}${NODE_IMAGE}\n`, "}node:22-alpine\n"))).toContainEqual(
       expect.stringMatching(/^seed\/Dockerfile: stage build is FROM node:22-alpine; use node:22\.23\.0-alpine3\.22/),
     );
     expect(checkDockerfile("x/Dockerfile", `FROM ${NODE_IMAGE}\nCOPY package.json package-lock.json ./\nUSER 1000:1000\n`, "x")).toEqual([
@@ -38,7 +38,7 @@ describe("Dockerfiles of our images", () => {
     expect(broken((t) => t.replaceAll("COPY package.json package-lock.json ./", "COPY seed/package.json ./"))).toContainEqual(
       expect.stringMatching(/does not copy the root package\.json and package-lock\.json/),
     );
-    expect(broken((t) => t.replace("RUN npm ci --workspace seed", "RUN npm install --workspace seed"))).toContainEqual(
+    expect(broken((t) => t.replace(`RUN npm ci ${NPM_REGISTRY_OPTION} --workspace seed`, "RUN npm install --workspace seed"))).toContainEqual(
       expect.stringMatching(/stage build runs "npm install --workspace seed.*"; install with npm ci/),
     );
     expect(broken((t) => t.replace(" --include-workspace-root=false --omit=dev", " --omit=dev"))).toEqual([
@@ -55,6 +55,43 @@ describe("Dockerfiles of our images", () => {
       expect.stringMatching(/the final stage copies seed\/ whole from the context/),
     ]);
     expect(broken((t) => t.replace("USER 1000:1000\n", ""))).toEqual([expect.stringMatching(/the final stage runs as root; end with USER 1000:1000/)]);
+  });
+});
+
+describe("where images and packages come from (IMAGE_REGISTRY, NODE_IMAGE, NPM_REGISTRY build arguments)", () => {
+  /** Every Dockerfile that builds on Node: ours, the connector's Logto image, the Logto stand-in. */
+  const NODE_DOCKERFILES = [...Object.values(IMAGES), "connectors/wechat/Dockerfile", "tests/logto-standin/Dockerfile"];
+
+  it.each(NODE_DOCKERFILES)("%s takes NODE_IMAGE (following IMAGE_REGISTRY) and NPM_REGISTRY in every npm install", (file) => {
+    expect(checkRegistries(file, read(file))).toEqual([]);
+    const stages = dockerfileStages(read(file), { IMAGE_REGISTRY: "127.0.0.1:5000" }).map((s) => s.from);
+    expect(stages).toContain(`127.0.0.1:5000/library/${NODE_IMAGE}`);
+    expect(dockerfileStages(read(file), { NODE_IMAGE: "mirror.example.cn/node:22.23.0-alpine3.22" }).map((s) => s.from)).toContain("mirror.example.cn/node:22.23.0-alpine3.22");
+    expect(dockerfileStages(read(file)).map((s) => s.from)).toContain(NODE_IMAGE);
+  });
+
+  it("fails on a base image IMAGE_REGISTRY does not move, an npm ci without NPM_REGISTRY, and NPM_REGISTRY not declared in its stage", () => {
+    const seed = read(IMAGES.seed);
+    expect(checkRegistries("seed/Dockerfile", seed.replace(/^ARG NODE_IMAGE=.*$/m, `ARG NODE_IMAGE=${NODE_IMAGE}`))).toEqual([
+      expect.stringMatching(/^seed\/Dockerfile: stage build is FROM node:22\.23\.0-alpine3\.22 with IMAGE_REGISTRY=registry\.example\.cn:5000; use ARG NODE_IMAGE=\$\{IMAGE_REGISTRY:\+/),
+      expect.stringMatching(/stage prod-deps is FROM/),
+      expect.stringMatching(/stage runtime is FROM/),
+    ]);
+    expect(checkRegistries("seed/Dockerfile", seed.replace(`npm ci ${NPM_REGISTRY_OPTION} --workspace seed --include-workspace-root=false --omit=dev`, "npm ci --workspace seed --include-workspace-root=false --omit=dev"))).toEqual([
+      expect.stringMatching(/^seed\/Dockerfile: stage prod-deps: "npm ci --workspace seed .*" ignores NPM_REGISTRY; write npm ci \$\{NPM_REGISTRY:\+--registry "\$NPM_REGISTRY"\} \.\.\.$/),
+    ]);
+    expect(checkRegistries("seed/Dockerfile", seed.replace("ARG NPM_REGISTRY\nRUN npm ci", "RUN npm ci"))).toEqual([
+      expect.stringMatching(/^seed\/Dockerfile: stage build uses NPM_REGISTRY without declaring it; add ARG NPM_REGISTRY/),
+    ]);
+    expect(checkRegistries("x/Dockerfile", `FROM ${NODE_IMAGE} AS a\nFROM a\n`)).toEqual([expect.stringMatching(/^x\/Dockerfile: no ARG NODE_IMAGE=/), expect.stringMatching(/stage a is FROM/)]);
+  });
+
+  it("Dockerfile substitution as the builder does it: $X, ${X}, ${X:-d}, ${X:+a}, nested; unknown names stay", () => {
+    const args = { R: "reg:5000", E: "" };
+    expect(expandDockerfileWord("${R:+${R}/library/}node:1", args)).toBe("reg:5000/library/node:1");
+    expect(expandDockerfileWord("${E:+${E}/library/}node:1", args)).toBe("node:1");
+    expect(expandDockerfileWord("${E:-$R}/x ${R:-y} $R/${R}", args)).toBe("reg:5000/x reg:5000 reg:5000/reg:5000");
+    expect(expandDockerfileWord("${U:+x} $U ${U}", args)).toBe("${U:+x} $U ${U}");
   });
 });
 
@@ -92,22 +129,29 @@ describe("build contexts", () => {
 
   it("Compose builds app, seed and the emulator from the repository root with <workspace>/Dockerfile", () => {
     const builds = composeBuilds(["compose.yaml", "compose.sandbox.yaml"]);
+    // .env's IMAGE_REGISTRY and NPM_REGISTRY reach every build (empty: Docker Hub, npm's default).
+    const args = { IMAGE_REGISTRY: "", NPM_REGISTRY: "" };
     expect(builds).toEqual({
-      app: { context: REPO, dockerfile: IMAGES.app },
-      seed: { context: REPO, dockerfile: IMAGES.seed },
-      "wechat-emulator": { context: REPO, dockerfile: IMAGES["wechat-emulator"] },
-      backup: { context: REPO, dockerfile: "backup/Dockerfile" },
+      app: { context: REPO, dockerfile: IMAGES.app, args },
+      seed: { context: REPO, dockerfile: IMAGES.seed, args },
+      "wechat-emulator": { context: REPO, dockerfile: IMAGES["wechat-emulator"], args },
+      backup: { context: REPO, dockerfile: "backup/Dockerfile", args: { POSTGRES_IMAGE: "postgres:17.9-alpine3.22" } },
     });
   });
 
   it("the backup image builds on the stack's own PostgreSQL image (pg_dump of the server's version)", () => {
-    const postgres = /^ {2}postgres:\n(?: {4}.*\n)*? {4}image: (\S+)$/m.exec(read("compose.yaml"))?.[1];
-    expect(postgres).toMatch(/^postgres:\d/);
-    expect(dockerfileStages(read("backup/Dockerfile")).map((s) => s.from)).toEqual([postgres]);
+    const postgres = /^ {2}postgres:\n(?: {4}.*\n)*? {4}image: &postgres-image (\S+)$/m.exec(read("compose.yaml"))?.[1];
+    expect(postgres).toMatch(/POSTGRES_IMAGE/);
+    expect(/^ {2}backup:\n(?: {4}.*\n)*? {8}POSTGRES_IMAGE: \*postgres-image$/m.test(read("compose.yaml"))).toBe(true);
+    // Its default (a plain `docker build`) is compose.yaml's tag.
+    const tag = /postgres:(\S+?)\}$/.exec(postgres ?? "")?.[1];
+    expect(dockerfileStages(read("backup/Dockerfile")).map((s) => s.from)).toEqual([`postgres:${tag}`]);
   });
 
-  it("doctor.sh builds scripts/Dockerfile from the repository root", () => {
-    expect(read("scripts/doctor.sh")).toMatch(/docker build [^\n]*-f "\$STACK_DIR\/scripts\/Dockerfile" "\$STACK_DIR"/);
+  it("doctor.sh builds scripts/Dockerfile from the repository root, from the registries .env names", () => {
+    const build = /docker build [^\n]*-f "\$STACK_DIR\/scripts\/Dockerfile" "\$STACK_DIR"/.exec(read("scripts/doctor.sh"))?.[0];
+    expect(build).toContain('--build-arg "IMAGE_REGISTRY=$(env_get IMAGE_REGISTRY)"');
+    expect(build).toContain('--build-arg "NPM_REGISTRY=$(env_get NPM_REGISTRY)"');
   });
 
   it("one root .dockerignore keeps dependencies, build output, secrets, backups and test artifacts out; no per-image one overrides it", () => {

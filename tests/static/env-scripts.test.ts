@@ -117,6 +117,18 @@ describe("validate.sh (what `make up` checks before starting anything)", () => {
     }
   });
 
+  it("accepts a registry, a mirror with a path, the npm mirror and pinned image references (tag or digest)", () => {
+    for (const env of [
+      { IMAGE_REGISTRY: "127.0.0.1:5000", NPM_REGISTRY: "https://registry.npmmirror.com" },
+      { IMAGE_REGISTRY: "mirror.example.cn/dockerhub", NPM_REGISTRY: "http://npm.internal:4873/" },
+      { IMAGE_REGISTRY: "localhost", LOGTO_IMAGE: "ghcr.io/logto-io/logto:1.42.0", POSTGRES_IMAGE: `registry.example.cn:5000/pg@sha256:${"a".repeat(64)}`, CADDY_IMAGE: "registry.example.cn/ns/caddy-dns:2.11.2" },
+    ]) {
+      const r = validate({ ...VPS_ENV, ...env });
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+    }
+  });
+
   // [what, overrides, the variable the message must name, a word of the fix]
   const bad: Array<[string, Record<string, string | undefined>, string, RegExp]> = [
     ["a domain with a scheme", { LOGTO_DOMAIN: "https://auth.example.cn" }, "LOGTO_DOMAIN", /scheme.*LOGTO_DOMAIN=auth\.example\.cn/],
@@ -167,6 +179,16 @@ describe("validate.sh (what `make up` checks before starting anything)", () => {
     ["a REST user without password", { BACKUP_OFFSITE_REPOSITORY: "rest:https://h.example.cn:8000/s", BACKUP_OFFSITE_KEY_ID: "u", BACKUP_OFFSITE_PASSWORD: "0123456789abcdef" }, "BACKUP_OFFSITE_SECRET", /empty both/],
     ["a restic option that is not key=value", { BACKUP_OFFSITE_OPTIONS: "bucket-lookup" }, "BACKUP_OFFSITE_OPTIONS", /key=value/],
     ["an .env from before the backup service (no BACKUP_OFFSITE_SECRET line)", { BACKUP_OFFSITE_SECRET: undefined }, "BACKUP_OFFSITE_SECRET", /add the line BACKUP_OFFSITE_SECRET=/],
+    ["a registry with a scheme", { IMAGE_REGISTRY: "https://Registry.example.cn:5000/" }, "IMAGE_REGISTRY", /scheme.*IMAGE_REGISTRY=registry\.example\.cn:5000$/],
+    ["a registry with a trailing slash", { IMAGE_REGISTRY: "registry.example.cn/" }, "IMAGE_REGISTRY", /IMAGE_REGISTRY=registry\.example\.cn$/],
+    ["a registry Docker reads as a Docker Hub account", { IMAGE_REGISTRY: "myregistry" }, "IMAGE_REGISTRY", /Docker Hub account.*IMAGE_REGISTRY=myregistry:5000$/],
+    ["a registry that is no host name", { IMAGE_REGISTRY: "my_registry.example.cn" }, "IMAGE_REGISTRY", /IMAGE_REGISTRY=registry\.example\.cn:5000$/],
+    ["an npm registry without scheme", { NPM_REGISTRY: "registry.npmmirror.com" }, "NPM_REGISTRY", /NPM_REGISTRY=https:\/\/registry\.npmmirror\.com$/],
+    ["an image without tag", { POSTGRES_IMAGE: "registry.example.cn/library/postgres" }, "POSTGRES_IMAGE", /no tag.*POSTGRES_IMAGE=registry\.example\.cn\/library\/postgres:17\.9-alpine3\.22$/],
+    ["an image at latest", { CADDY_IMAGE: "registry.example.cn/caddy:latest" }, "CADDY_IMAGE", /latest.*CADDY_IMAGE=registry\.example\.cn\/caddy:2\.11\.2-alpine$/],
+    ["a Logto image without tag", { LOGTO_IMAGE: "ghcr.io/logto-io/logto" }, "LOGTO_IMAGE", /LOGTO_IMAGE=ghcr\.io\/logto-io\/logto:1\.42\.0$/],
+    ["an image reference with a scheme", { LOGTO_IMAGE: "https://ghcr.io/logto-io/logto:1.42.0" }, "LOGTO_IMAGE", /LOGTO_IMAGE=ghcr\.io\/logto-io\/logto:1\.42\.0$/],
+    ["an image reference in upper case", { CADDY_IMAGE: "Registry.example.cn/Caddy:2.11.2" }, "CADDY_IMAGE", /not an image reference/],
   ];
   it.each(bad)("refuses %s, naming the variable and the fix", (_what, overrides, name, fix) => {
     const r = validate(overrides);

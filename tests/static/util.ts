@@ -40,12 +40,14 @@ export function scratchDir(prefix = "static-"): string {
 }
 
 /**
- * A scratch "repository" for the env scripts: a copy of .env.example (and optionally an .env made
+ * A scratch "repository" for the env scripts: a copy of .env.example and compose.yaml (and optionally an .env made
  * from it with `overrides` applied: a value replaces the variable's line, undefined deletes it).
  */
 export function scratchStack(overrides?: Record<string, string | undefined>): { dir: string; envFile: string } {
   const dir = scratchDir("stack-");
   cpSync(join(REPO, ".env.example"), join(dir, ".env.example"));
+  // validate.sh reads the pinned image tags from it (their one definition) for its examples.
+  cpSync(join(REPO, "compose.yaml"), join(dir, "compose.yaml"));
   const envFile = join(dir, ".env");
   if (overrides) writeFileSync(envFile, withDotenv(readFileSync(join(REPO, ".env.example"), "utf8"), overrides));
   return { dir, envFile };

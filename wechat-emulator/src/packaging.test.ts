@@ -22,8 +22,9 @@ const composeBinary = (() => {
 
 describe("Dockerfile", () => {
   it("pins node:22 alpine exactly in every stage", () => {
+    // Docker Hub's node, or the same path under IMAGE_REGISTRY (tests/static checks the substitution).
     const image = /^ARG NODE_IMAGE=(\S+)$/m.exec(dockerfile)?.[1];
-    expect(image).toMatch(/^node:22\.\d+\.\d+-alpine3\.\d+$/);
+    expect(image).toMatch(/^\$\{IMAGE_REGISTRY:\+\$\{IMAGE_REGISTRY\}\/library\/\}node:22\.\d+\.\d+-alpine3\.\d+$/);
     const froms = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((match) => match[1]);
     expect(froms.length).toBeGreaterThanOrEqual(2);
     for (const from of froms) expect(from).toBe("${NODE_IMAGE}");
@@ -36,7 +37,7 @@ describe("Dockerfile", () => {
     const stages = dockerfile.split(/^(?=FROM )/m).slice(1);
     const stage = (name: string) => stages.find((text) => text.startsWith("FROM ") && text.split("\n")[0]?.endsWith(` AS ${name}`)) ?? "";
     for (const text of stages.filter((t) => t.includes("npm ci "))) {
-      expect(text).toContain("npm ci --workspace wechat-emulator --include-workspace-root=false");
+      expect(text).toContain('npm ci ${NPM_REGISTRY:+--registry "$NPM_REGISTRY"} --workspace wechat-emulator --include-workspace-root=false');
     }
     // The final stage's node_modules come from stages that installed with --omit=dev.
     const fromStages = [...(stages.at(-1) ?? "").matchAll(/^COPY --from=(\S+) \S*node_modules /gm)].map((match) => match[1] ?? "");

@@ -1,0 +1,161 @@
+// Issue 14, item 1: "images from anywhere" on the engine. A reference registry (Debian's
+// docker-registry, tests/compose/registry/) is the ONLY place the stack's images come from: the
+// images the stack names with IMAGE_REGISTRY set (PostgreSQL, Logto, Caddy, and the Node base of
+// every image it builds) are pushed into it under Docker Hub's paths, as an operator copies them
+// into a registry of theirs; the stack then names only registry references, none of which is on
+// the engine before `make up`. The shared images under the Docker Hub names stay as they are (other
+// suites run on them): the stack simply never names them. `make up` with the one setting pulls
+// everything from there (the engine's pull events, the registry's own log) and comes up healthy.
+// Logto: the stack's default reference <registry>/svhd/logto:<LOGTO_VERSION> (LOGTO_IMAGE emptied),
+// which in this registry holds LOGTO_IMAGE of the run (the stand-in in CI), or svhd/logto itself.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { httpRequest, pollUntil, runProcess, type RunResult } from "../harness/processes.js";
+import { repoRoot } from "../harness/paths.js";
+import { dockerfileStages } from "../static/dockerfile-rules.js";
+import { composeStack, type ComposeStack } from "./stack.js";
+
+const NAME = "wls-14-registry";
+const REGISTRY_IMAGE = "wechat-logto-stack/test-registry:2.8";
+const REGISTRY_CONTAINER = `${NAME}-registry`;
+
+const docker = (args: string[], timeoutMs = 600_000): Promise<RunResult> => runProcess({ name: `docker ${args[0]}`, command: "docker", args, timeoutMs });
+async function ok(args: string[]): Promise<string> {
+  const r = await docker(args);
+  if (r.code !== 0) throw new Error(`docker ${args.join(" ")} exited with ${r.code}:\n${r.stderr.trim().split("\n").slice(-20).join("\n")}`);
+  return r.stdout.trim();
+}
+
+let registry = "";
+let stack: ComposeStack;
+/** Registry reference -> the local image pushed under it. */
+const pushed = new Map<string, string>();
+let pulls: string[] = [];
+/** Registry references that were on the engine right before `make up` (none, or the test proves nothing). */
+const presentBefore: string[] = [];
+let up: RunResult;
+/** When `make up` began (seconds since the epoch, for docker events and logs --since). */
+let since = "";
+
+interface Service {
+  image?: string;
+  build?: { context: string; dockerfile: string; args?: Record<string, string> };
+}
+
+/** What the stack pulls (its images) and builds on (its Dockerfiles' FROM, with Compose's build args), from `docker compose config`. */
+async function stackSources(): Promise<{ images: Record<string, string>; bases: string[] }> {
+  const r = await stack.compose(["config", "--format", "json"]);
+  expect(r.code, r.stderr).toBe(0);
+  const services = (JSON.parse(r.stdout) as { services: Record<string, Service> }).services;
+  const images = Object.fromEntries(Object.entries(services).flatMap(([name, s]) => (s.build ? [] : [[name, s.image!]])));
+  const bases = Object.values(services).flatMap((s) => {
+    if (!s.build) return [];
+    const stages = dockerfileStages(readFileSync(join(s.build.context, s.build.dockerfile), "utf8"), s.build.args ?? {});
+    const own = new Set(stages.map((st) => st.name));
+    return stages.map((st) => st.from).filter((from) => !own.has(from));
+  });
+  return { images, bases: [...new Set(bases)] };
+}
+
+/** The image on this engine that stands for a registry reference: Docker Hub's name, or for Logto the run's LOGTO_IMAGE. */
+function localSource(ref: string): string {
+  const path = ref.slice(registry.length + 1);
+  if (path.startsWith("svhd/logto:") && process.env.LOGTO_IMAGE) return process.env.LOGTO_IMAGE;
+  return path.replace(/^library\//, "");
+}
+
+beforeAll(async () => {
+  await ok(["build", "-q", "-t", REGISTRY_IMAGE, join(repoRoot, "tests/compose/registry")]);
+  await docker(["rm", "-f", REGISTRY_CONTAINER]);
+  // 127.0.0.1 with a port the engine picks: plain HTTP, which Docker allows for 127.0.0.0/8.
+  await ok(["run", "-d", "--name", REGISTRY_CONTAINER, "-p", "127.0.0.1::5000", REGISTRY_IMAGE]);
+  const port = (await ok(["port", REGISTRY_CONTAINER, "5000/tcp"])).split("\n")[0]!.replace(/.*:/, "");
+  registry = `127.0.0.1:${port}`;
+  await pollUntil(
+    async () => {
+      const res = await httpRequest(`http://${registry}/v2/`, { timeoutMs: 5000 });
+      if (res.status !== 200) throw new Error(`GET /v2/ answered ${res.status}`);
+    },
+    { service: "registry", waitingFor: `http://${registry}/v2/ to answer 200`, timeoutMs: 60_000, intervalMs: 500 },
+  );
+  console.info(`[compose ${NAME}] registry ${registry}; Logto from ${process.env.LOGTO_IMAGE || "svhd/logto (official)"}`);
+
+  stack = composeStack({ name: NAME, dotenv: { IMAGE_REGISTRY: registry }, env: { LOGTO_IMAGE: "" } });
+  const { images, bases } = await stackSources();
+  const refs = [...new Set([...Object.values(images), ...bases])];
+  for (const ref of refs) {
+    const source = localSource(ref);
+    await ok(["tag", source, ref]);
+    await ok(["push", ref]);
+    // Only the tag of this run's registry goes; the image stays under its own names.
+    await ok(["rmi", ref]);
+    pushed.set(ref, source);
+  }
+  for (const ref of pushed.keys()) if ((await docker(["image", "inspect", ref])).code === 0) presentBefore.push(ref);
+  console.info(`[compose ${NAME}] pushed: ${[...pushed].map(([ref, src]) => `${src} -> ${ref}`).join(", ")}`);
+
+  since = String(Math.floor(Date.now() / 1000) - 1);
+  up = await stack.make("up");
+  const until = String(Math.floor(Date.now() / 1000) + 1);
+  const events = await ok(["events", "--since", since, "--until", until, "--filter", "type=image", "--filter", "event=pull", "--format", "{{.Actor.ID}}"]);
+  pulls = events.split("\n").filter(Boolean);
+  console.info(`[compose ${NAME}] make up: exit ${up.code} in ${Math.round(up.durationMs / 1000)} s; engine pulls: ${pulls.join(", ") || "none"}`);
+});
+
+afterAll(async () => {
+  await stack?.down();
+  await docker(["rm", "-f", "-v", REGISTRY_CONTAINER]);
+  // The references `make up` pulled: tags of this run's registry only (the images keep their other names).
+  for (const ref of pushed.keys()) await docker(["rmi", ref]);
+});
+
+describe("IMAGE_REGISTRY: every image from one registry", () => {
+  it("the stack names only references of the registry, and none was on the engine before `make up`", async () => {
+    const { images, bases } = await stackSources();
+    expect(Object.keys(images).sort()).toEqual(["caddy", "logto", "postgres", "prepare"]);
+    for (const ref of [...Object.values(images), ...bases]) expect(ref.startsWith(`${registry}/`), ref).toBe(true);
+    expect(bases).toHaveLength(1); // the Node base of app and seed
+    expect([...pushed.keys()].sort()).toEqual([...new Set([...Object.values(images), ...bases])].sort());
+    expect(presentBefore).toEqual([]);
+  });
+
+  it("`make up` comes up healthy", async () => {
+    expect(up.code, `${up.stdout}\n${up.stderr}`.trim().split("\n").slice(-40).join("\n")).toBe(0);
+    expect(up.stdout).toContain("The stack is up.");
+    const ps = await stack.compose(["ps", "-a", "--format", "{{.Service}} {{.State}} {{.Health}} {{.ExitCode}}"]);
+    const states = Object.fromEntries(
+      ps.stdout
+        .trim()
+        .split("\n")
+        .map((l) => l.split(" "))
+        .map(([service, state, health, code]) => [service!, state === "exited" ? `exited (${code})` : health || state!]),
+    );
+    expect(states).toEqual({ app: "healthy", caddy: "healthy", logto: "healthy", postgres: "healthy", prepare: "exited (0)", seed: "exited (0)" });
+    const health = await stack.https(`https://${stack.domains().app}/api/health`);
+    expect(health.status).toBe(200);
+  });
+
+  it("the engine pulled every image the stack runs from the registry, and the containers run those references", async () => {
+    const { images } = await stackSources();
+    for (const ref of new Set(Object.values(images))) expect(pulls, `no pull event for ${ref}`).toContain(ref);
+    for (const [service, ref] of Object.entries(images)) {
+      // -a: the one-shot prepare has exited
+      const id = (await stack.compose(["ps", "-a", "-q", service])).stdout.trim();
+      expect(await ok(["inspect", "--format", "{{.Config.Image}}", id]), service).toBe(ref);
+    }
+    const label = await ok(["inspect", "--format", '{{index .Config.Labels "org.wechat-logto-stack.logto"}}', await stack.containerId("logto")]);
+    console.info(`[compose ${NAME}] Logto: ${label === "standin" ? "the stand-in" : "a real Logto"} image, from ${images.logto}`);
+  });
+
+  it("the registry served every image during `make up`, the builds' Node base included: its log has a manifest request for each", async () => {
+    const log = await docker(["logs", "--since", since, REGISTRY_CONTAINER]);
+    const requests = `${log.stdout}\n${log.stderr}`;
+    for (const ref of pushed.keys()) {
+      const path = ref.slice(registry.length + 1);
+      const colon = path.lastIndexOf(":");
+      const pattern = new RegExp(`"(GET|HEAD) /v2/${path.slice(0, colon)}/manifests/${path.slice(colon + 1).replaceAll(".", "\\.")} HTTP/1\\.1" 200 `);
+      expect(requests, `the registry never served ${ref}`).toMatch(pattern);
+    }
+  });
+});
