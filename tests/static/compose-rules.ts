@@ -9,7 +9,7 @@ export interface ComposePort {
 }
 export interface ComposeService {
   image?: string;
-  build?: { context: string; dockerfile?: string };
+  build?: { context: string; dockerfile?: string; args?: Record<string, string> };
   restart?: string;
   ports?: ComposePort[];
   healthcheck?: { test?: string[]; disable?: boolean; start_interval?: string };
@@ -48,8 +48,11 @@ export function isPinned(ref: string): boolean {
   return /(^|\/)postgres$/.test(repo) && /^\d{2,}\.\d+(-[\w.-]+)?$/.test(tag);
 }
 
-/** Base images of a Dockerfile (FROM lines, ARG defaults substituted, earlier stages and scratch skipped). */
-export function dockerfileBaseImages(text: string): string[] {
+/**
+ * Base images of a Dockerfile (FROM lines, the build's `args` or else the ARG defaults substituted,
+ * earlier stages and scratch skipped).
+ */
+export function dockerfileBaseImages(text: string, buildArgs: Record<string, string> = {}): string[] {
   const args: Record<string, string> = {};
   const stages = new Set<string>();
   const images: string[] = [];
@@ -59,7 +62,7 @@ export function dockerfileBaseImages(text: string): string[] {
     if (arg && images.length === 0) args[arg[1]!] = arg[3]!;
     const from = /^FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?/i.exec(line);
     if (!from) continue;
-    const image = from[1]!.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (_, n: string) => args[n] ?? `\${${n}}`);
+    const image = from[1]!.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (_, n: string) => buildArgs[n] ?? args[n] ?? `\${${n}}`);
     if (!stages.has(image.toLowerCase()) && image !== "scratch") images.push(image);
     if (from[2]) stages.add(from[2].toLowerCase());
   }
@@ -76,7 +79,7 @@ export function checkProject(project: ComposeProject, dockerfiles: Record<string
     if (s.image && !s.build && !isPinned(s.image)) {
       problems.push(`${name}: image ${s.image} is not pinned; use an exact version tag (e.g. caddy:2.11.2-alpine)`);
     }
-    const baseImages = s.build ? dockerfileBaseImages(dockerfiles[name] ?? "") : [];
+    const baseImages = s.build ? dockerfileBaseImages(dockerfiles[name] ?? "", s.build.args) : [];
     for (const base of baseImages) {
       if (!isPinned(base)) problems.push(`${name}: Dockerfile base image ${base} is not pinned; use an exact version tag`);
     }
@@ -99,7 +102,8 @@ export function checkProject(project: ComposeProject, dockerfiles: Record<string
       if (s.healthcheck?.disable || test.length === 0 || test[0] === "NONE") {
         problems.push(`${name}: long-running service without a healthcheck`);
       } else {
-        const image = s.image ?? baseImages.at(-1) ?? "";
+        // A built image has what its final base has (compose.yaml's logto: the Logto image, plus files).
+        const image = (s.build ? baseImages.at(-1) : s.image) ?? "";
         const command = test[0] === "CMD-SHELL" ? (test[1] ?? "").trim().split(/\s+/)[0] : test[1];
         const known = HEALTHCHECK_COMMANDS.find((h) => h.image.test(image));
         if (known && !known.commands.includes(command ?? "")) {

@@ -20,6 +20,7 @@ interface ServiceJson {
   init?: boolean;
   environment?: Record<string, string | null>;
   image?: string;
+  build?: { context: string; dockerfile?: string; args?: Record<string, string> };
   networks?: Record<string, { aliases?: string[] } | null>;
 }
 
@@ -69,7 +70,9 @@ describe("docker compose config (Compose v2 parser)", () => {
     expect(q.code).toBe(0);
 
     const s = resolved(envFile);
-    expect(s.logto!.image).toBe("svhd/logto:1.42.0");
+    // The stack's own image of the pinned release: the official one plus connectors/wechat.
+    expect(s.logto!.image).toBe("wechat-logto-stack/logto:1.42.0");
+    expect(s.logto!.build).toEqual({ context: REPO, dockerfile: "connectors/wechat/Dockerfile", args: { LOGTO_BASE_IMAGE: "svhd/logto:1.42.0" } });
     expect(s.logto!.environment).toMatchObject({
       ENDPOINT: "https://auth.localhost",
       ADMIN_ENDPOINT: "https://admin.localhost",
