@@ -58,12 +58,12 @@ doctor:
 status:
 	@sh scripts/doctor.sh --status
 
-# Back up Logto's database into backups/ (timestamped, owner-only, keeps the newest BACKUP_RETENTION).
+# Back up Logto's database into backups/ now (timestamped, owner-only, keeps the newest BACKUP_RETENTION); the backup service does it at BACKUP_SCHEDULE.
 .PHONY: backup
 backup:
 	@sh scripts/backup.sh
 
-# Restore a backup: make restore FILE=backups/<name>.dump (asks first; YES=1 skips the question).
+# Restore a backup: make restore FILE=backups/<name>.dump, or FILE=offsite:<snapshot>|offsite:latest from the off-site copy (asks first; YES=1 skips the question).
 .PHONY: restore
 restore:
 	@sh scripts/restore.sh $(if $(YES),--yes) "$(FILE)"
@@ -87,6 +87,11 @@ up-sandbox:
 .PHONY: bench
 bench:
 	npm run bench $(if $(QUICK),-- --quick)
+
+# The same bench on the Docker engine: the e2e Compose stack, cold and warm up times, docker stats per container, image sizes, into bench/results-compose.md (needs free ports 80/443; QUICK=1: fewer runs).
+.PHONY: bench-compose
+bench-compose:
+	@BENCH_ARGS="$(if $(QUICK),--quick)" sh scripts/e2e-compose.sh bench
 
 # End-to-end scenarios in Chromium against the real Compose stack with the WeChat emulator (needs Docker and free ports 80/443; removed afterwards unless E2E_KEEP=1).
 .PHONY: e2e

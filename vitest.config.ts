@@ -5,6 +5,6 @@ export default defineConfig({
   test: {
     // tests/vitest.e2e.config.ts: the end-to-end project (Chromium against the whole stack; its
     // globalSetup starts the stack only when e2e specs are selected).
-    projects: ["app", "seed", "connectors/wechat", "wechat-emulator", "scripts", "tests", "tests/vitest.e2e.config.ts"],
+    projects: ["app", "seed", "connectors/wechat", "wechat-emulator", "scripts", "backup", "tests", "tests/vitest.e2e.config.ts"],
   },
 });

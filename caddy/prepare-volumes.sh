@@ -6,10 +6,11 @@
 #    1000, the seed, which writes the marker.
 # 1. /run/app-credentials (volume app-credentials) belongs to uid 1000: the seed writes
 #    logto-client.json there and the app reads it, both as the Node image's `node` user.
-# 2. /run/caddy-ca/root.crt (volume caddy-ca): a world-readable copy of Caddy's internal root, which
-#    Caddy writes readable by root only, for the app's NODE_EXTRA_CA_CERTS. Without an internal root
-#    (TLS_MODE=acme and only public names) the system CA bundle is copied instead, so the file is
-#    always a valid PEM bundle.
+# 2. /run/caddy-ca/root.crt (volume caddy-ca): what the app's NODE_EXTRA_CA_CERTS must add for its
+#    server's calls to https://LOGTO_DOMAIN, world-readable. TLS_MODE=internal: Caddy's internal root,
+#    which Caddy writes readable by root only. TLS_MODE=acme: the root(s) of a private ACME CA
+#    (ACME_CA_ROOT, mounted at /run/acme-ca/root.pem), else the system CA bundle (public CAs, which
+#    Node trusts anyway), so the file is always a valid PEM bundle.
 set -eu
 
 # Paths inside the container; the variables exist for tests/static only.
@@ -17,6 +18,8 @@ ROOT_CRT=${ROOT_CRT:-/data/caddy/pki/authorities/local/root.crt}
 OUT_DIR=${OUT_DIR:-/run/caddy-ca}
 CRED_DIR=${CRED_DIR:-/run/app-credentials}
 SYSTEM_CAS=${SYSTEM_CAS:-/etc/ssl/certs/ca-certificates.crt}
+# /dev/null (empty) when ACME_CA_ROOT is unset (compose.yaml).
+ACME_CA_ROOT_FILE=${ACME_CA_ROOT_FILE:-/run/acme-ca/root.pem}
 WAIT_SECONDS=${WAIT_SECONDS:-60}
 CONSOLE_READY_FILE=${CONSOLE_READY_FILE:-/run/stack-state/console-ready}
 
@@ -43,8 +46,10 @@ if [ "${TLS_MODE:-internal}" = internal ]; then
 	fi
 fi
 
-if [ -s "$ROOT_CRT" ]; then
-	src="$ROOT_CRT"
+if [ "${TLS_MODE:-internal}" = internal ]; then
+	src=$ROOT_CRT
+elif [ -s "$ACME_CA_ROOT_FILE" ]; then
+	src=$ACME_CA_ROOT_FILE
 else
 	src=$SYSTEM_CAS
 fi

@@ -147,7 +147,7 @@ describe("make backup / make restore", () => {
       ...clientEnv(pg),
     });
     expect(r.code, r.stderr + r.stdout).toBe(0);
-    expect(compose.calls()).toEqual(["stop app seed logto", "up -d --wait postgres", "up -d --wait"]);
+    expect(compose.calls()).toEqual(["stop app seed logto backup", "up -d --wait postgres", "up -d --wait"]);
 
     const after = await snapshot(pg);
     expect(Object.keys(after)).toEqual(Object.keys(before));

@@ -8,6 +8,9 @@
 # a backup named otherwise with --name (upgrade.sh's <time>-before-logto-x.y.z, the rollback path
 # make upgrade prints) is never removed.
 # Refuses, leaving nothing behind, when the stack's PostgreSQL is not running.
+# The backup service (backup/job.sh) runs this same script inside the stack: PG_READY (a command
+# that succeeds when PostgreSQL answers) replaces the Compose check there, and BACKUP_OWNER
+# (uid:gid) is who gets the files (the owner of the host's backups/).
 # Options: --name NAME   file name stem instead of the timestamp (upgrade.sh uses it)
 set -eu
 . "$(dirname -- "$0")/lib.sh"
@@ -17,7 +20,7 @@ name=
 while [ $# -gt 0 ]; do
   case $1 in
     --name) name=${2:?--name needs a value}; shift 2 ;;
-    -h | --help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,14p' "$0"; exit 0 ;;
     *) die "unknown option $1" "usage: scripts/backup.sh [--name NAME]" ;;
   esac
 done
@@ -32,10 +35,13 @@ case $name in
   *[!A-Za-z0-9._-]* | .*) die "backup name '$name' may use only letters, digits, . _ -" ;;
 esac
 # Before anything is written: a backup of a stopped stack is only an empty backups/.
-if ! running=$($COMPOSE ps --status running -q postgres 2>/dev/null); then
+if [ -n "${PG_READY:-}" ]; then
+  $PG_READY || die "PostgreSQL does not answer ($PG_READY); nothing backed up" "docker compose ps postgres (start it: make up)"
+elif ! running=$($COMPOSE ps --status running -q postgres 2>/dev/null); then
   die "docker compose ps failed; nothing backed up" "is Docker running? docker info"
+else
+  [ -n "$running" ] || die "the stack is down (postgres is not running); nothing backed up" "make up, then make backup"
 fi
-[ -n "$running" ] || die "the stack is down (postgres is not running); nothing backed up" "make up, then make backup"
 created_dir=
 [ -d "$BACKUP_DIR" ] || created_dir=yes
 mkdir -p "$BACKUP_DIR"
@@ -77,6 +83,9 @@ entries=$($PG_RESTORE --list <"$part_dump" | grep -c '^[0-9]') ||
 
 say "backup: dumping roles (pg_dumpall --roles-only) ..."
 $PG_DUMPALL --roles-only >"$part_roles" || die "pg_dumpall --roles-only failed; no backup written"
+if [ -n "${BACKUP_OWNER:-}" ]; then
+  chown "$BACKUP_OWNER" "$part_dump" "$part_roles" || die "cannot hand the backup to $BACKUP_OWNER (the owner of $BACKUP_DIR); no backup written"
+fi
 
 mv -f "$part_roles" "$roles"
 mv -f "$part_dump" "$dump"

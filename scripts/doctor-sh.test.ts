@@ -90,6 +90,24 @@ describe("make doctor (scripts/doctor.sh)", () => {
     expect(r.code).toBe(1);
   }, 30_000);
 
+  it("a private ACME CA (TLS_MODE=acme, ACME_CA_ROOT relative to the stack): the TS checks trust its root (NODE_EXTRA_CA_CERTS)", async () => {
+    const caCheck = join(bin, "ca-check");
+    writeFileSync(caCheck, "#!/bin/sh\nprintf 'OK    ca: %s\\n' \"${NODE_EXTRA_CA_CERTS:-none}\"\n");
+    chmodSync(caCheck, 0o755);
+    writeFileSync(join(work, "acme ca root.pem"), "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+    const dotenv = (tls: string) =>
+      writeFileSync(join(work, ".env"), `LOGTO_DOMAIN=auth.example.com\nTLS_MODE=${tls}\nACME_CA=https://ca.example.net/dir\nACME_CA_ROOT=./acme ca root.pem\n`, { mode: 0o600 });
+    writeFileSync(join(procNet, "tcp"), tcpHeader);
+    dotenv("acme");
+    const acme = await runScript("doctor.sh", [], { ...env(), DOCTOR_TS_CMD: caCheck, COMPOSE: fakeCompose().bin, FAKE_COMPOSE_VERSION: "2.29.7" });
+    expect(acme.stdout).toContain(`OK    ca: ${work}/acme ca root.pem\n`);
+    // TLS_MODE=internal: the sites are Caddy's own CA, the file is not handed over.
+    dotenv("internal");
+    const internal = await runScript("doctor.sh", [], { ...env(), DOCTOR_TS_CMD: caCheck, COMPOSE: fakeCompose().bin, FAKE_COMPOSE_VERSION: "2.29.7" });
+    expect(internal.stdout).toMatch(/^OK    ca: /m);
+    expect(internal.stdout).not.toContain("acme ca root.pem");
+  }, 30_000);
+
   it("port 443 held by this stack's Caddy is fine; the TS checks' FAIL counts and fails the run", async () => {
     writeFileSync(join(work, ".env"), "WECHAT_APP_ID=wx0000000000000001\nWECHAT_APP_SECRET=do-not-print\nWECHAT_API_BASE=http://127.0.0.1:9\n", { mode: 0o600 });
     writeFileSync(join(procNet, "tcp"), tcpHeader + listenLine("0050") + listenLine("01BB"));

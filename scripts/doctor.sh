@@ -16,7 +16,8 @@
 # --status (make status): "is everything all right?" for a terminal, cron or a monitoring agent:
 # each service's health, Logto's and the stack's versions, the last backup's age and a
 # pg_restore --list of it, the disks, Logto's status and the certificates' days left. Exit 1 on any
-# WARN or FAIL (something needs attention), 0 otherwise. STATUS_BACKUP_MAX_AGE_HOURS (26).
+# WARN or FAIL (something needs attention), 0 otherwise. BACKUP_MAX_AGE_HOURS (.env or the
+# environment, 26); the backup service's last run from backups/last-run (backup/job.sh).
 set -u
 . "$(dirname -- "$0")/lib.sh"
 
@@ -266,6 +267,17 @@ run_ts_checks() {
   done
   DOCTOR_STACK=$stack
   export DOCTOR_STACK
+  # A private ACME CA (ACME_CA_ROOT, relative to the stack's directory): the checks trust its root
+  # as the app does, so its certificates count as trusted.
+  acme_root=$(env_get ACME_CA_ROOT)
+  case $acme_root in '' | /*) ;; *) acme_root=$STACK_DIR/${acme_root#./} ;; esac
+  # The docker run arguments that hand it over (positional parameters: a path may hold spaces).
+  set --
+  if [ -n "$acme_root" ] && [ "$(env_get TLS_MODE)" = acme ] && [ -r "$acme_root" ]; then
+    NODE_EXTRA_CA_CERTS=$acme_root
+    export NODE_EXTRA_CA_CERTS
+    set -- -v "$acme_root:/run/acme-ca/root.pem:ro" -e NODE_EXTRA_CA_CERTS=/run/acme-ca/root.pem
+  fi
   out=$(mktemp)
   if [ -n "${DOCTOR_TS_CMD:-}" ]; then
     $DOCTOR_TS_CMD ${TS_ONLY:+--only "$TS_ONLY"} --no-summary >"$out" 2>&1
@@ -286,7 +298,7 @@ run_ts_checks() {
     env_flags=
     for v in $TS_VARS DOCTOR_STACK; do env_flags="$env_flags -e $v"; done
     # shellcheck disable=SC2086
-    docker run --rm --network "$network" $env_flags "$DOCTOR_IMAGE" ${TS_ONLY:+--only "$TS_ONLY"} --no-summary >"$out" 2>&1
+    docker run --rm --network "$network" $env_flags "$@" "$DOCTOR_IMAGE" ${TS_ONLY:+--only "$TS_ONLY"} --no-summary >"$out" 2>&1
   elif command -v npm >/dev/null 2>&1 && [ -d "$SCRIPTS_DIR/../node_modules/zod" ]; then
     # a development machine without a Docker daemon: run the TypeScript checks with the local Node
     (cd "$SCRIPTS_DIR/.." && npm run --silent doctor -- ${TS_ONLY:+--only "$TS_ONLY"} --no-summary) >"$out" 2>&1
@@ -361,32 +373,52 @@ check_versions() {
   report OK "version stack" "${ver:-unknown (not a git checkout)}"
 }
 
-# check_backup: the newest backups/<timestamp>*.dump, its age and whether pg_restore can read it
-: "${STATUS_BACKUP_MAX_AGE_HOURS:=26}"
+# check_backup: the newest backups/<timestamp>*.dump, its age and whether pg_restore can read it;
+# then what the backup service's last scheduled run left in backups/last-run (backup/job.sh)
 check_backup() {
+  max_age=$(env_get BACKUP_MAX_AGE_HOURS 26)
+  case $max_age in '' | *[!0-9]* | 0*) max_age=26 ;; esac
   newest=
   if [ -d "$BACKUP_DIR" ]; then
     newest=$(ls -1 "$BACKUP_DIR" | grep -E '^[0-9]{8}T[0-9]{6}Z[A-Za-z0-9._-]*\.dump$' | sort | tail -n 1)
   fi
   if [ -z "$newest" ]; then
-    report WARN backup "no backup in $BACKUP_DIR" "make backup, and run it every night (scripts/README.md, Backups)"
-    return
-  fi
-  file="$BACKUP_DIR/$newest"
-  age_h=$(( ($(date +%s) - $(stat -c %Y "$file")) / 3600 ))
-  if ! compose_running postgres; then
-    verified="not verified (postgres is not running)"
-  elif entries=$($PG_RESTORE --list <"$file" 2>/dev/null | grep -c '^[0-9]') && [ "$entries" -gt 0 ]; then
-    verified="pg_restore --list reads $entries entries"
+    report WARN backup "no backup in $BACKUP_DIR" "make backup; the backup service makes one at BACKUP_SCHEDULE (docker compose logs backup)"
   else
-    report FAIL backup "the last backup $newest is not a readable archive (pg_restore --list)" "make backup now; check the disk (df -h) and backups/"
-    return
+    file="$BACKUP_DIR/$newest"
+    age_h=$(( ($(date +%s) - $(stat -c %Y "$file")) / 3600 ))
+    if ! compose_running postgres; then
+      verified="not verified (postgres is not running)"
+    elif entries=$($PG_RESTORE --list <"$file" 2>/dev/null | grep -c '^[0-9]') && [ "$entries" -gt 0 ]; then
+      verified="pg_restore --list reads $entries entries"
+    else
+      verified=
+      report FAIL backup "the last backup $newest is not a readable archive (pg_restore --list)" "make backup now; check the disk (df -h) and backups/"
+    fi
+    if [ -z "$verified" ]; then
+      :
+    elif [ "$age_h" -ge "$max_age" ]; then
+      report WARN backup "the last backup $newest is $age_h h old (over BACKUP_MAX_AGE_HOURS=$max_age); $verified" "make backup; is the backup service running and BACKUP_SCHEDULE right? (docker compose logs backup)"
+    else
+      report OK backup "the last backup $newest is $age_h h old; $verified"
+    fi
   fi
-  if [ "$age_h" -ge "$STATUS_BACKUP_MAX_AGE_HOURS" ]; then
-    report WARN backup "the last backup $newest is $age_h h old (over $STATUS_BACKUP_MAX_AGE_HOURS h); $verified" "make backup; is the nightly backup still scheduled? (backups/cron.log)"
-  else
-    report OK backup "the last backup $newest is $age_h h old; $verified"
-  fi
+  last="$BACKUP_DIR/last-run"
+  [ -f "$last" ] || return 0
+  field() { sed -n "s/^$1=//p" "$last" | tail -n 1; }
+  when=$(field finished)
+  case $(field local) in
+    ok) report OK "backup run" "the scheduled backup of $when: $(field dump), $(field entries) archive entries (pg_restore --list)" ;;
+    *) report FAIL "backup run" "the scheduled backup of $when failed: $(field error)" "docker compose logs backup; fix, then docker compose exec backup sh backup/job.sh run" ;;
+  esac
+  case $(field offsite) in
+    ok) report OK "backup offsite" "$(field dump) copied off-site (restic snapshot $(field snapshot))" ;;
+    off) report SKIP "backup offsite" "no off-site copy: BACKUP_OFFSITE_REPOSITORY is empty (the backups stay on this disk)" ;;
+    failed)
+      error=$(field error)
+      report WARN "backup offsite" "the off-site copy of $(field dump) failed (the local backup is kept): ${error%%. Fix: *}" "${error#*. Fix: }" ;;
+    *) ;;
+  esac
 }
 
 if [ "$mode" = status ]; then

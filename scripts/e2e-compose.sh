@@ -2,11 +2,13 @@
 # The end-to-end scenarios (tests/e2e) against the real Compose stack with the WeChat emulator:
 # `make e2e` (up, test, down) and `make e2e-down`.
 #
-# Usage: scripts/e2e-compose.sh [all|up|describe|test|down]     (default: all)
+# Usage: scripts/e2e-compose.sh [all|up|describe|test|bench|down]     (default: all)
 #   all       up, describe, test; then down (E2E_KEEP=1 keeps the stack for another `test`)
 #   up        build and start the stack (compose.yaml + compose.sandbox.yaml + compose.e2e.yaml), wait until healthy
 #   describe  write the stack description the harness reads (HARNESS_STACK): host names, Caddy's root, ...
 #   test      run the e2e project against it (npx vitest run --project e2e)
+#   bench     `make bench-compose`: build, time a cold and a warm `up`, describe, `npm run bench` against
+#             the stack (docker stats per container, image sizes) into bench/results-compose.md; then down
 #   down      stop it and delete its volumes
 #
 # Needs: Docker with Compose v2, ports 80 and 443 free, Node 20+ after `npm install`, Chromium
@@ -135,6 +137,32 @@ run_tests() {
 	return "$rc"
 }
 
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# The bench on the engine: the same stack as the e2e suite, measured from the host.
+bench() {
+	mkdir -p "$E2E_DIR"
+	[ -f "$ENV_FILE" ] || sh "$ROOT/scripts/env/generate-secrets.sh" "$ENV_FILE"
+	echo "e2e: bench: building the images (not timed)"
+	compose build
+	compose down -v --remove-orphans >/dev/null 2>&1 || true
+	echo "e2e: bench: cold up (new volumes) ..."
+	t0=$(now_ms)
+	compose up -d --wait
+	cold=$(($(now_ms) - t0))
+	compose down
+	echo "e2e: bench: warm up (volumes kept) ..."
+	t0=$(now_ms)
+	compose up -d --wait
+	warm=$(($(now_ms) - t0))
+	echo "e2e: bench: up to healthy: cold ${cold} ms, warm ${warm} ms"
+	describe
+	(cd "$ROOT" && HARNESS_STACK="$STACK_FILE" BENCH_COMPOSE_PROJECT="$PROJECT" \
+		BENCH_COMPOSE_UP_COLD_MS="$cold" BENCH_COMPOSE_UP_WARM_MS="$warm" \
+		BENCH_SEED_COMMAND="docker compose -p $PROJECT --project-directory $ROOT --env-file $ENV_FILE $(for f in $COMPOSE_FILES; do printf -- '-f %s ' "$ROOT/$f"; done)run --rm seed" \
+		npm run bench -- --out="$ROOT/bench/results-compose.md" ${BENCH_ARGS:-})
+}
+
 down() {
 	[ -f "$ENV_FILE" ] || { echo "e2e: nothing to stop ($ENV_FILE missing)"; return 0; }
 	compose down -v --remove-orphans
@@ -151,9 +179,13 @@ case ${1:-all} in
 	up) up ;;
 	describe) describe ;;
 	test) run_tests ;;
+	bench)
+		trap 'down' EXIT
+		bench
+		;;
 	down) down ;;
 	*)
-		echo "usage: $0 [all|up|describe|test|down]" >&2
+		echo "usage: $0 [all|up|describe|test|bench|down]" >&2
 		exit 2
 		;;
 esac

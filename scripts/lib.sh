@@ -7,6 +7,8 @@
 #   COMPOSE     how to call Compose (default: "docker compose", run in $STACK_DIR)
 #   BACKUP_DIR  where backups go (default: $STACK_DIR/backups)
 #   PG_DUMP, PG_DUMPALL, PG_RESTORE, PSQL  client commands; default: run inside the postgres service
+#   PG_READY    backup.sh only: a command that succeeds when PostgreSQL answers (default: unset,
+#               `docker compose ps` says whether postgres runs); the backup service sets it
 #   PG_SUPERUSER  the database superuser (default: postgres, the official image's POSTGRES_USER)
 #   LOGTO_DB    Logto's database name (default: logto, from DB_URL in compose.yaml)
 

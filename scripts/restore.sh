@@ -1,6 +1,8 @@
 #!/bin/sh
 # make restore FILE=backups/<name>.dump [YES=1]: put a backup from make backup back.
-# Asks for confirmation unless --yes. Stops app, seed and Logto; applies the backup's roles file
+# FILE=offsite:<snapshot id> (or offsite:latest): first fetch that off-site snapshot (restic, in
+# the backup service's image: docker compose run backup fetch) into backups/offsite/, then the same.
+# Asks for confirmation unless --yes. Stops app, seed, Logto and the backup service; applies the backup's roles file
 # (if present, for a new cluster); restores into a new database in one transaction; only when
 # that worked swaps it in for the current one (kept as <db>_pre_restore until the next restore);
 # starts the stack again. A failed restore leaves the current database untouched.
@@ -12,12 +14,24 @@ file=
 while [ $# -gt 0 ]; do
   case $1 in
     -y | --yes) yes=1; shift ;;
-    -h | --help) sed -n '2,7p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,9p' "$0"; exit 0 ;;
     -*) die "unknown option $1" "usage: scripts/restore.sh [--yes] backups/<name>.dump" ;;
     *) file=$1; shift ;;
   esac
 done
 [ -n "$file" ] || die "which backup?" "make restore FILE=backups/<name>.dump (ls backups/)"
+case $file in
+  offsite:*)
+    snapshot=${file#offsite:}
+    say "restore: fetching the off-site snapshot ${snapshot:-latest} (docker compose run backup fetch) ..."
+    # its progress goes to stderr; the last line of stdout is the fetched dump's path
+    fetched=$($COMPOSE run --rm --no-deps -T backup fetch "${snapshot:-latest}") ||
+      die "could not fetch the off-site snapshot ${snapshot:-latest} (the reason is above); nothing changed" \
+        "docker compose run --rm backup snapshots lists the snapshots; then make restore FILE=offsite:<id>"
+    file=$(printf '%s\n' "$fetched" | tail -n 1)
+    say "restore: off-site snapshot ${snapshot:-latest} is $file"
+    ;;
+esac
 [ -f "$file" ] && [ -r "$file" ] || die "cannot read $file" "ls -l backups/"
 roles="${file%.dump}.roles.sql"
 
@@ -35,8 +49,9 @@ if [ "$yes" != 1 ]; then
   case $answer in y | Y | yes | YES) ;; *) say "restore: cancelled, nothing changed"; exit 1 ;; esac
 fi
 
-say "restore: stopping app, seed and logto ..."
-$COMPOSE stop app seed logto
+say "restore: stopping app, seed, logto and backup ..."
+# the backup service too: a scheduled dump must not meet the database while it is swapped
+$COMPOSE stop app seed logto backup
 say "restore: making sure postgres is up ..."
 $COMPOSE up -d --wait postgres
 

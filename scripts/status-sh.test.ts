@@ -110,7 +110,7 @@ describe("make status (scripts/doctor.sh --status)", () => {
     });
     expect(r.stdout).toContain("FAIL  service logto: unhealthy\n      fix: docker compose logs --tail=100 logto");
     expect(r.stdout).toContain("FAIL  service seed: exited (exit code 2)");
-    expect(r.stdout).toMatch(/WARN {2}backup: the last backup 20260101T010000Z\.dump is 30 h old \(over 26 h\); pg_restore --list reads 2 entries\n {6}fix: make backup/);
+    expect(r.stdout).toMatch(/WARN {2}backup: the last backup 20260101T010000Z\.dump is 30 h old \(over BACKUP_MAX_AGE_HOURS=26\); pg_restore --list reads 2 entries\n {6}fix: make backup/);
     expect(r.stdout).toContain("WARN  tls auth.example.com: trusted certificate from R11, 9 days left");
     expect(r.stdout).toContain("WARN  disk docker: / is 91 % full (over 85 %)");
     expect(r.stdout).toMatch(/status: \d+ OK, 3 WARN, 2 FAIL, \d+ SKIP\nstatus: needs attention/);
@@ -138,4 +138,53 @@ describe("make status (scripts/doctor.sh --status)", () => {
     expect(down.stdout).toContain(`WARN  backup: no backup in ${join(work, "backups")}`);
     expect(down.code).toBe(1);
   }, 30_000);
+});
+
+describe("make status: the backup service's last run (backups/last-run, backup/job.sh)", () => {
+  const lastRun = (lines: string[]) => {
+    backup("20260102T020000Z.dump", 1);
+    writeFileSync(join(work, "backups", "last-run"), `${lines.join("\n")}\n`);
+  };
+
+  it("a run verified and copied off-site: two OK lines, exit 0", async () => {
+    lastRun(["finished=2026-01-02T02:00:09Z", "local=ok", "dump=20260102T020000Z.dump", "entries=611", "offsite=ok", "snapshot=0badc0de"]);
+    const r = await status();
+    expect(r.stdout).toContain("OK    backup run: the scheduled backup of 2026-01-02T02:00:09Z: 20260102T020000Z.dump, 611 archive entries (pg_restore --list)");
+    expect(r.stdout).toContain("OK    backup offsite: 20260102T020000Z.dump copied off-site (restic snapshot 0badc0de)");
+    expect(r.code, r.stdout).toBe(0);
+  });
+
+  it("no off-site repository: a SKIP line, still exit 0", async () => {
+    lastRun(["finished=2026-01-02T02:00:09Z", "local=ok", "dump=20260102T020000Z.dump", "entries=611", "offsite=off"]);
+    const r = await status();
+    expect(r.stdout).toContain("SKIP  backup offsite: no off-site copy: BACKUP_OFFSITE_REPOSITORY is empty (the backups stay on this disk)");
+    expect(r.code, r.stdout).toBe(0);
+  });
+
+  it("a failed off-site copy: WARN with the setting and its fix, exit 1", async () => {
+    lastRun([
+      "finished=2026-01-02T02:00:09Z", "local=ok", "dump=20260102T020000Z.dump", "entries=611", "offsite=failed",
+      "error=the off-site storage refused the credentials BACKUP_OFFSITE_KEY_ID / BACKUP_OFFSITE_SECRET (Fatal: unable to open config file: unexpected HTTP response (401): 401 Unauthorized). Fix: the storage's access key id and secret (S3) or user and password (REST server) in .env; then make up",
+    ]);
+    const r = await status();
+    expect(r.stdout).toContain(
+      "WARN  backup offsite: the off-site copy of 20260102T020000Z.dump failed (the local backup is kept): the off-site storage refused the credentials BACKUP_OFFSITE_KEY_ID / BACKUP_OFFSITE_SECRET (Fatal: unable to open config file: unexpected HTTP response (401): 401 Unauthorized)\n      fix: the storage's access key id and secret (S3) or user and password (REST server) in .env; then make up",
+    );
+    expect(r.code).toBe(1);
+  });
+
+  it("a failed local backup: FAIL with its error, exit 1", async () => {
+    lastRun(["finished=2026-01-02T03:00:04Z", "local=failed", "dump=", "offsite=skipped", "error=local backup failed: pg_dump failed; no backup written"]);
+    const r = await status();
+    expect(r.stdout).toContain("FAIL  backup run: the scheduled backup of 2026-01-02T03:00:04Z failed: local backup failed: pg_dump failed; no backup written");
+    expect(r.code).toBe(1);
+  });
+
+  it("BACKUP_MAX_AGE_HOURS from .env decides how old the newest backup may be", async () => {
+    backup("20260102T020000Z.dump", 3);
+    writeFileSync(join(work, ".env"), "BACKUP_MAX_AGE_HOURS=2\n");
+    const r = await status();
+    expect(r.stdout).toContain("WARN  backup: the last backup 20260102T020000Z.dump is 3 h old (over BACKUP_MAX_AGE_HOURS=2); pg_restore --list reads 2 entries");
+    expect(r.code).toBe(1);
+  });
 });

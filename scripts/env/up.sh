@@ -76,7 +76,8 @@ fi
 # again with the new value. The values stay in this shell (no command line holds one).
 stale=
 for entry in postgres:postgres_password:POSTGRES_PASSWORD logto:postgres_password:POSTGRES_PASSWORD \
-	app:auth_secret:AUTH_SECRET app:auth_logto_secret:AUTH_LOGTO_SECRET; do
+	app:auth_secret:AUTH_SECRET app:auth_logto_secret:AUTH_LOGTO_SECRET backup:postgres_password:POSTGRES_PASSWORD \
+	backup:backup_offsite_password:BACKUP_OFFSITE_PASSWORD backup:backup_offsite_secret:BACKUP_OFFSITE_SECRET; do
 	service=${entry%%:*} rest=${entry#*:}
 	secret=${rest%%:*} name=${rest#*:}
 	case " $stale " in *" $service "*) continue ;; esac
@@ -94,6 +95,9 @@ fi
 docker compose --progress quiet rm --force seed >/dev/null
 
 # ---- start ----------------------------------------------------------------------------------------
+# backups/ as the user who runs make (the backup service writes there as root, handing each file to
+# this owner); a folder Docker created for the bind mount would be root's.
+mkdir -p backups && chmod 700 backups
 echo "starting the stack ($compose_version); the first run builds images and takes a few minutes..."
 if ! docker compose up -d --build --wait --remove-orphans "$@"; then
 	cat >&2 <<HINT

@@ -59,7 +59,7 @@ check_secret() { # NAME MIN-LENGTH
 }
 # The optional secrets too must be assigned (maybe empty): Compose refuses to create the file of a
 # secret whose variable is missing ("environment variable ... is not set", compose.yaml `secrets:`).
-for name in WECHAT_APP_SECRET WECHAT_OA_APP_SECRET AUTH_LOGTO_SECRET; do
+for name in WECHAT_APP_SECRET WECHAT_OA_APP_SECRET AUTH_LOGTO_SECRET BACKUP_OFFSITE_SECRET BACKUP_OFFSITE_PASSWORD; do
 	if ! env_value "$ENV_FILE" "$name" >/dev/null; then
 		error "$name is missing from $ENV_FILE (Compose hands it to the services as a file, even empty). Fix: add the line $name="
 	fi
@@ -170,6 +170,38 @@ if [ -n "$email" ]; then
 		example.com | example.org | example.net | *.example.com | *.example.org | *.example.net | localhost | *.localhost)
 			error "ACME_EMAIL=$email: Let's Encrypt refuses addresses at ${email#*@}. Fix: a real address, or leave ACME_EMAIL empty." ;;
 		esac
+	fi
+fi
+
+# A private or alternative ACME CA: its directory URL goes into a Caddyfile line (acme_ca <URL>),
+# its root file is mounted into Caddy and published world-readable to the app (compose.yaml).
+acme_ca=$(get ACME_CA)
+acme_ca_root=$(get ACME_CA_ROOT)
+if [ -n "$acme_ca" ]; then
+	case $acme_ca in
+	http://*) ca_hint=https://${acme_ca#http://} ;;
+	*) ca_hint=https://acme-v02.api.letsencrypt.org/directory ;;
+	esac
+	if ! matches "$acme_ca" 'https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^[:space:]{}"]*)?'; then
+		error "ACME_CA=$acme_ca is not the https:// URL of an ACME directory (ACME is served over HTTPS only). Fix: your CA's directory URL, e.g. ACME_CA=$ca_hint"
+	elif [ "${tls:-internal}" != acme ]; then
+		warn "ACME_CA is set but TLS_MODE=${tls:-internal}: Caddy uses its own CA and never asks $acme_ca. Fix: TLS_MODE=acme, or empty ACME_CA"
+	fi
+fi
+if [ -n "$acme_ca_root" ]; then
+	case $acme_ca_root in
+	/*) root_file=$acme_ca_root ;;
+	*) root_file=$ROOT/${acme_ca_root#./} ;;
+	esac
+	if [ -z "$acme_ca" ]; then
+		error "ACME_CA_ROOT is set but ACME_CA is empty: Caddy would ask Let's Encrypt, to whom this root means nothing. Fix: set ACME_CA to your CA's directory URL (e.g. ACME_CA=https://ca.example.net/acme/acme/directory), or empty ACME_CA_ROOT"
+	fi
+	if [ ! -f "$root_file" ] || [ ! -r "$root_file" ]; then
+		error "ACME_CA_ROOT=$acme_ca_root: no readable file $root_file (a relative path is taken from $ROOT). Fix: the path of your CA's root certificate in PEM, e.g. ACME_CA_ROOT=./acme-ca-root.pem, or empty ACME_CA_ROOT"
+	elif grep -Eq -- '-----BEGIN ([A-Z]+ )?PRIVATE KEY-----' "$root_file"; then
+		error "ACME_CA_ROOT=$acme_ca_root holds a private key, and the file is published readable by every container user. Fix: a file with the CA's certificate(s) only"
+	elif ! grep -q -- '-----BEGIN CERTIFICATE-----' "$root_file"; then
+		error "ACME_CA_ROOT=$acme_ca_root holds no PEM certificate (no -----BEGIN CERTIFICATE----- in $root_file). Fix: your CA's root certificate in PEM (openssl x509 -in root.der -inform der -out acme-ca-root.pem), or empty ACME_CA_ROOT"
 	fi
 fi
 
@@ -353,6 +385,50 @@ retention=$(get BACKUP_RETENTION)
 if [ -n "$retention" ] && ! matches "$retention" '[1-9][0-9]*'; then
 	error "BACKUP_RETENTION=$retention is not a positive integer. Fix: e.g. BACKUP_RETENTION=7"
 fi
+
+# ---- Backups (the backup service, backup/) -------------------------------------------------------
+# The schedule's rule is the service's own (backup/schedule.sh, also run by its entrypoint).
+. "$(dirname "$0")/../../backup/schedule.sh"
+schedule=$(get BACKUP_SCHEDULE)
+if [ -n "$schedule" ] && problem=$(schedule_problem "$schedule") && [ -n "$problem" ]; then
+	error "BACKUP_SCHEDULE=$schedule $problem. Fix: a cron expression in UTC, e.g. BACKUP_SCHEDULE=0 3 * * * (daily at 03:00), or BACKUP_SCHEDULE=off"
+fi
+max_age=$(get BACKUP_MAX_AGE_HOURS)
+if [ -n "$max_age" ] && ! matches "$max_age" '[1-9][0-9]*'; then
+	error "BACKUP_MAX_AGE_HOURS=$max_age is not a positive integer (hours). Fix: the schedule's longest gap plus a margin, e.g. BACKUP_MAX_AGE_HOURS=26"
+fi
+repo=$(get BACKUP_OFFSITE_REPOSITORY)
+key_id=$(get BACKUP_OFFSITE_KEY_ID)
+offsite_secret=$(get BACKUP_OFFSITE_SECRET)
+offsite_password=$(get BACKUP_OFFSITE_PASSWORD)
+case $repo in
+'') ;;
+*://*:*@* | *://*@*) error "BACKUP_OFFSITE_REPOSITORY has credentials in its URL (docker inspect would show them). Fix: the URL without user:password@, and the credentials in BACKUP_OFFSITE_KEY_ID and BACKUP_OFFSITE_SECRET" ;;
+s3:?*/?*)
+	[ -n "$key_id" ] || error "BACKUP_OFFSITE_KEY_ID is empty while BACKUP_OFFSITE_REPOSITORY is an S3 bucket. Fix: the access key id of a key that may write to the bucket"
+	[ -n "$offsite_secret" ] || error "BACKUP_OFFSITE_SECRET is empty while BACKUP_OFFSITE_REPOSITORY is an S3 bucket. Fix: the secret access key of BACKUP_OFFSITE_KEY_ID"
+	;;
+rest:http://?* | rest:https://?*)
+	if [ -n "$key_id" ] && [ -z "$offsite_secret" ]; then
+		error "BACKUP_OFFSITE_SECRET is empty while BACKUP_OFFSITE_KEY_ID is set. Fix: the REST server's password for that user, or empty both"
+	elif [ -z "$key_id" ] && [ -n "$offsite_secret" ]; then
+		error "BACKUP_OFFSITE_KEY_ID is empty while BACKUP_OFFSITE_SECRET is set. Fix: the REST server's user, or empty both"
+	fi
+	;;
+*) error "BACKUP_OFFSITE_REPOSITORY=$repo is not a restic repository this stack copies to. Fix: s3:https://<endpoint>/<bucket>/<path> (OSS, COS, S3, MinIO) or rest:https://<host>:<port>/<path> (a restic REST server), or empty" ;;
+esac
+if [ -n "$repo" ]; then
+	if [ -z "$offsite_password" ]; then
+		error "BACKUP_OFFSITE_PASSWORD is empty while BACKUP_OFFSITE_REPOSITORY is set (it encrypts the off-site copy). Fix: set 16+ random characters, e.g. from \`head -c 18 /dev/urandom | base64\`, and keep a copy off this machine"
+	elif [ "${#offsite_password}" -lt 16 ]; then
+		error "BACKUP_OFFSITE_PASSWORD is too short (${#offsite_password} characters, at least 16). Fix: a longer random password (keep a copy off this machine; an existing repository keeps its old one)"
+	fi
+fi
+for option in $(get BACKUP_OFFSITE_OPTIONS); do
+	if ! matches "$option" '[a-z0-9][a-z0-9.-]*=[^[:space:]]+'; then
+		error "BACKUP_OFFSITE_OPTIONS has \"$option\" (space-separated restic options key=value). Fix: e.g. BACKUP_OFFSITE_OPTIONS=s3.bucket-lookup=dns"
+	fi
+done
 
 # ---- names: typos, and shell variables that would override .env in Compose ----------------------
 if [ -f "$EXAMPLE" ]; then

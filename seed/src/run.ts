@@ -17,6 +17,7 @@ import { reconcileConsoleAdmin } from './steps/console-admin.js';
 import { reconcileConsoleReady } from './steps/console-ready.js';
 import { reconcileCredentialsFile } from './steps/credentials-file.js';
 import { reconcileIdentityIndex } from './steps/identity-index.js';
+import { reconcileIdentityLookup } from './steps/identity-lookup.js';
 import { reconcileSignInExperience } from './steps/sign-in-experience.js';
 import { waitForServices } from './wait.js';
 
@@ -42,7 +43,10 @@ export const steps: readonly Step[] = [
  * Last, after the run's Management API access is gone (SQL only): an index build can take a while
  * on a big `users` table, and the app needs none of it to start.
  */
-export const databaseSteps: readonly Step[] = [{ name: 'identity-index', run: reconcileIdentityIndex }];
+export const databaseSteps: readonly Step[] = [
+  { name: 'identity-index', run: reconcileIdentityIndex },
+  { name: 'identity-lookup', run: reconcileIdentityLookup },
+];
 
 export type Summary = Record<Outcome, number> & { durationMs: number };
 

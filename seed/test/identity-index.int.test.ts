@@ -24,6 +24,7 @@ import {
 import type { StepContext } from '../src/context.js';
 import { StepError } from '../src/errors.js';
 import { identityIndexName, reconcileIdentityIndex } from '../src/steps/identity-index.js';
+import { identityLookupFunctions, reconcileIdentityLookup } from '../src/steps/identity-lookup.js';
 
 const require = createRequire(import.meta.url);
 const logtoCli = join(require.resolve('@logto/cli/package.json'), '..', 'bin', 'logto.js');
@@ -124,13 +125,9 @@ describe('identity index', () => {
     expect(has.indexName, has.text).toBe(identityIndexName);
   });
 
-  // Not claimed: that Logto's own lookup uses it. Logto runs its queries as the tenant role, under
-  // row-level security, and Postgres lets a query's condition use an index before the policy's own
-  // condition only when every function in it is leakproof. Logto's `identities::json#>>'{...}'`
-  // calls jsonb_out and json_in (the cast) and json_extract_path_text, none of them leakproof: a
-  // sequential scan, index or not (bench/results.md, scale part). Marking the three leakproof
-  // (superuser, the whole cluster, not in pg_dump's output) is a security decision, not made here;
-  // the last test shows what it would change.
+  // Logto runs its queries as the tenant role, under row-level security, and Postgres lets a
+  // query's condition use an index before the policy's own condition only when every function in it
+  // is leakproof: the identity-lookup step marks them (its tests below).
   it("still finds the user with it, as Logto's tenant role", async () => {
     const role = await logtoTenantRole(db);
     await db.query('begin');
@@ -179,17 +176,65 @@ describe('identity index', () => {
     expect((await plans('owner')).find.indexName).toBe(identityIndexName);
   }, 300_000);
 
-  it('is used by the tenant role once the cast and the operator are leakproof (the way out, not taken)', async () => {
-    const functions = ['json_in(cstring)', 'jsonb_out(jsonb)', 'json_extract_path_text(json, text[])'];
-    const mark = (leakproof: boolean) =>
-      Promise.all(functions.map((f) => db.query(`alter function pg_catalog.${f} ${leakproof ? '' : 'not '}leakproof`)));
-    await mark(true);
+  it("is not used by Logto's tenant role while the lookup's functions are not leakproof (Postgres' default)", async () => {
+    const { find } = await plans('logto', true);
+    expect(find.indexName, find.text).not.toBe(identityIndexName);
+    expect(find.usersRowsRead, find.text).toBeGreaterThan(users * 0.9);
+  });
+});
+
+describe('identity lookup (the functions of Logto\'s lookup marked LEAKPROOF)', () => {
+  const leakproof = async (database: pg.Client = db) =>
+    (
+      await database.query<{ fn: string; leakproof: boolean }>(
+        `select p.oid::regprocedure::text as fn, p.proleakproof as leakproof from pg_proc p
+         where p.oid = any($1::regprocedure[]) order by 1`,
+        [identityLookupFunctions.map((fn) => `pg_catalog.${fn}`)]
+      )
+    ).rows;
+  const unmark = () =>
+    Promise.all(identityLookupFunctions.map((fn) => db.query(`alter function pg_catalog.${fn} not leakproof`)));
+
+  afterAll(unmark);
+
+  it('a user that is not a superuser: skipped, with a warning that says the cost and the statements to run', async () => {
+    await db.query(`create role wls_not_super login`);
+    await db.query(`set role wls_not_super`);
     try {
-      const { find, has } = await plans('logto', true);
-      expect(find.indexName, find.text).toBe(identityIndexName);
-      expect(has.indexName, has.text).toBe(identityIndexName);
+      const result = await reconcileIdentityLookup(context());
+      expect(result.outcome).toBe('skipped');
+      expect(result.warning).toContain('needs a superuser');
+      expect(result.warning).toContain('alter function pg_catalog.json_in(cstring) leakproof;');
     } finally {
-      await mark(false);
+      await db.query('reset role');
+      await db.query('drop role wls_not_super');
+    }
+    expect((await leakproof()).every((row) => !row.leakproof)).toBe(true);
+  });
+
+  it('a dry run marks nothing', async () => {
+    expect((await reconcileIdentityLookup(context(true))).outcome).toBe('updated');
+    expect((await leakproof()).every((row) => !row.leakproof)).toBe(true);
+  });
+
+  it("marks them once, then Logto's own lookup, as its tenant role, is an index scan", async () => {
+    expect((await reconcileIdentityLookup(context())).outcome).toBe('updated');
+    expect(await leakproof()).toEqual(identityLookupFunctions.map(() => expect.objectContaining({ leakproof: true })));
+    expect((await reconcileIdentityLookup(context())).outcome).toBe('unchanged');
+    const { find, has } = await plans('logto', true);
+    expect(find.indexName, find.text).toBe(identityIndexName);
+    expect(find.usersRowsRead, find.text).toBe(1);
+    expect(has.indexName, has.text).toBe(identityIndexName);
+  });
+
+  it("changes Logto's database only: another database on the same server keeps Postgres' default", async () => {
+    await reconcileIdentityLookup(context());
+    const other = new pg.Client({ connectionString: await postgres.createDatabase('wls_other') });
+    await other.connect();
+    try {
+      expect((await leakproof(other)).map((row) => row.leakproof)).toEqual([false, false, false]);
+    } finally {
+      await other.end();
     }
   });
 });

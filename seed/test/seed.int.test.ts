@@ -92,6 +92,9 @@ const snapshot = async () => ({
     `select i.indexrelid::regclass::text as name, i.indisvalid as valid, pg_get_indexdef(i.indexrelid) as definition
      from pg_index i where i.indrelid = 'users'::regclass and i.indexrelid::regclass::text = 'wls_users_wechat_user_id'`
   ),
+  leakproof: await query(
+    `select proname, proleakproof from pg_proc where proname in ('json_in', 'jsonb_out', 'json_extract_path_text') order by proname`
+  ),
   file: await readFile(credentialsFile, 'utf8').catch(() => undefined),
   consoleReady: await markerPresent(),
 });
@@ -253,6 +256,7 @@ describe('seed against a Logto', () => {
       'console-ready': 'would create',
       credentials: 'would create',
       'identity-index': 'would create',
+      'identity-lookup': 'would update',
     });
     expect(await snapshot()).toEqual(before);
     expect(before.consoleReady).toBe(false);
@@ -270,12 +274,14 @@ describe('seed against a Logto', () => {
       'sign-in-exp': 'updated',
       credentials: 'created',
       'identity-index': 'created',
+      'identity-lookup': 'updated',
     });
     // The console is closed before the seed does anything else, then Caddy may serve it.
     expect(Object.keys(outcomes(result.stdout)).slice(0, 3)).toEqual(['console-admin', 'console-ready', 'bootstrap']);
     expect(await markerPresent()).toBe(true);
-    // Last, SQL only: the index for Logto's WeChat identity lookup (seed/test/identity-index.int.test.ts).
-    expect(Object.keys(outcomes(result.stdout)).at(-1)).toBe('identity-index');
+    // Last, SQL only: the index for Logto's WeChat identity lookup, and what lets Logto use it
+    // (seed/test/identity-index.int.test.ts).
+    expect(Object.keys(outcomes(result.stdout)).slice(-2)).toEqual(['identity-index', 'identity-lookup']);
     expect((await snapshot()).identityIndex).toEqual([expect.objectContaining({ name: 'wls_users_wechat_user_id', valid: true })]);
     expect(result.stdout.match(/^seed: sign-in policy: .*$/gm)).toEqual([
       'seed: sign-in policy: WeChat only (a new WeChat user is registered at first sign-in); password sign-up closed (SIGN_IN_METHODS=wechat)',
@@ -364,7 +370,7 @@ describe('seed against a Logto', () => {
   it('changes nothing on a second run', async () => {
     const before = await snapshot();
     const result = await seedOk();
-    expect(Object.values(outcomes(result.stdout))).toEqual(Array.from({ length: 8 }, () => 'unchanged'));
+    expect(Object.values(outcomes(result.stdout))).toEqual(Array.from({ length: 9 }, () => 'unchanged'));
     expect(await snapshot()).toEqual(before);
   }, 60_000);
 
@@ -390,6 +396,7 @@ describe('seed against a Logto', () => {
       'console-ready': 'unchanged',
       credentials: 'unchanged',
       'identity-index': 'unchanged',
+      'identity-lookup': 'unchanged',
     });
     expect(result.stdout).toMatch(/connector\s+updated\s+.*appSecret/);
     expect(result.stdout).toMatch(/app\s+updated\s+.*redirectUris and postLogoutRedirectUris/);

@@ -95,9 +95,24 @@ export async function serviceMemory(service: string, port: number): Promise<Serv
   return groupMemory(service, pgidOf(pid));
 }
 
-/** Compose: `docker stats` of the project's containers (cgroup memory, which counts page cache too). */
-export async function dockerMemory(): Promise<ServiceMemory[]> {
-  const r = await runProcess({ name: "docker stats", command: "docker", args: ["stats", "--no-stream", "--format", "{{.Name}}\t{{.MemUsage}}"], timeoutMs: 30_000 });
+/** The running containers of Compose project `project`, by service name. */
+async function projectContainers(project: string): Promise<Array<{ id: string; service: string; image: string }>> {
+  const r = await runProcess({ name: "docker ps", command: "docker", args: ["ps", "--no-trunc", "--filter", `label=com.docker.compose.project=${project}`, "--format", '{{.ID}}\t{{.Label "com.docker.compose.service"}}\t{{.Image}}'], timeoutMs: 30_000 });
+  if (r.code !== 0) throw new Error(`docker ps: ${r.stderr.trim() || r.code}`);
+  return r.stdout.trim().split("\n").filter(Boolean).map((line) => {
+    const [id = "", service = "?", image = ""] = line.split("\t");
+    return { id, service, image };
+  });
+}
+
+/**
+ * Compose: `docker stats` of the project's containers, named by their service (cgroup memory, which
+ * counts page cache too: above the processes' RSS).
+ */
+export async function dockerMemory(project: string): Promise<ServiceMemory[]> {
+  const containers = await projectContainers(project);
+  if (!containers.length) throw new Error(`no running container of Compose project ${project}`);
+  const r = await runProcess({ name: "docker stats", command: "docker", args: ["stats", "--no-stream", "--no-trunc", "--format", "{{.ID}}\t{{.MemUsage}}", ...containers.map((c) => c.id)], timeoutMs: 60_000 });
   if (r.code !== 0) throw new Error(`docker stats: ${r.stderr.trim() || r.code}`);
   const units: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, kB: 1000, MB: 1e6, GB: 1e9 };
   return r.stdout
@@ -105,9 +120,21 @@ export async function dockerMemory(): Promise<ServiceMemory[]> {
     .split("\n")
     .filter(Boolean)
     .map((line) => {
-      const [name, usage] = line.split("\t");
+      const [id, usage] = line.split("\t");
       const m = /^([\d.]+)\s*([A-Za-z]+)/.exec(usage ?? "");
       const bytes = m ? Number(m[1]) * (units[m[2]!] ?? 1) : Number.NaN;
-      return { service: name ?? "?", pids: [], rss: bytes, pss: bytes, processes: [] };
+      const service = containers.find((c) => c.id === id)?.service ?? id ?? "?";
+      return { service, pids: [], rss: bytes, pss: bytes, processes: [] };
     });
+}
+
+/** Compose: the size of each running service's image (`docker image inspect`). */
+export async function dockerImageSizes(project: string): Promise<Array<{ service: string; image: string; bytes: number }>> {
+  const out: Array<{ service: string; image: string; bytes: number }> = [];
+  for (const c of await projectContainers(project)) {
+    const r = await runProcess({ name: "docker image inspect", command: "docker", args: ["image", "inspect", "--format", "{{.Size}}", c.image], timeoutMs: 30_000 });
+    if (r.code !== 0) throw new Error(`docker image inspect ${c.image}: ${r.stderr.trim() || r.code}`);
+    out.push({ service: c.service, image: c.image, bytes: Number(r.stdout.trim()) });
+  }
+  return out.sort((a, b) => a.service.localeCompare(b.service));
 }

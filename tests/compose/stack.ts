@@ -6,6 +6,10 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, write
 import { dirname, join, relative } from "node:path";
 import { artifactsDir, repoRoot } from "../harness/paths.js";
 import { httpRequest, runProcess, sleep, type HttpResponse, type RunResult } from "../harness/processes.js";
+import { withDotenv } from "../harness/dotenv.js";
+
+/** The compose suites write their .env through this one helper. */
+export { withDotenv };
 
 export interface ComposeStackOptions {
   /** Compose project name (COMPOSE_PROJECT_NAME), e.g. "wls-compose-restart": containers, volumes, networks and images carry it. */
@@ -76,20 +80,6 @@ function repositoryFiles(): string[] {
 function failed(what: string, r: RunResult): Error {
   const tail = `${r.stdout}\n${r.stderr}`.trim().split("\n").slice(-40).join("\n");
   return new Error(`${what} exited with ${r.code}:\n${tail}`);
-}
-
-/** Lines of an env file with `overrides` applied: a value replaces (or appends) NAME=value, undefined deletes it. */
-export function withDotenv(text: string, overrides: Record<string, string | undefined>): string {
-  const seen = new Set<string>();
-  const lines = text.split("\n").flatMap((line) => {
-    const m = /^([A-Z0-9_]+)=/.exec(line);
-    if (!m || !(m[1]! in overrides)) return [line];
-    seen.add(m[1]!);
-    const v = overrides[m[1]!];
-    return v === undefined ? [] : [`${m[1]}=${v}`];
-  });
-  for (const [k, v] of Object.entries(overrides)) if (!seen.has(k) && v !== undefined) lines.push(`${k}=${v}`);
-  return lines.join("\n");
 }
 
 /** Make the copy and the environment; starts nothing. */

@@ -21,7 +21,7 @@ interface Adapted {
   admin?: { listen?: string; disabled?: boolean };
   apps: {
     http: { servers: Record<string, { listen: string[]; routes: unknown[] }> };
-    tls?: { automation?: { policies?: Array<{ subjects?: string[]; issuers?: Array<{ module: string; email?: string }> }> } };
+    tls?: { automation?: { policies?: Array<{ subjects?: string[]; issuers?: Array<{ module: string; email?: string; ca?: string; trusted_roots_pem_files?: string[] }> }> } };
     pki?: { certificate_authorities?: { local?: { install_trust?: boolean } } };
   };
   logging?: { logs?: Record<string, { encoder?: { fields?: Record<string, { filter: string; regexp?: string }> } }> };
@@ -108,6 +108,24 @@ describe("caddy adapt: what each mode configures", () => {
   it("acme without ACME_EMAIL: an account without e-mail", () => {
     const cfg = adapt({ TLS_MODE: "acme", ACME_EMAIL_OPTION: "" });
     expect(JSON.stringify(cfg)).not.toContain('"email"');
+  });
+
+  it("acme with a private CA (ACME_CA, ACME_CA_ROOT): that CA alone, trusting the root file, no ZeroSSL fallback even with an e-mail", () => {
+    const cfg = adapt({
+      TLS_MODE: "acme",
+      ACME_EMAIL_OPTION: "email ops@example.cn",
+      ACME_CA_OPTION: "acme_ca https://ca.example.net/acme/acme/directory",
+      ACME_CA_ROOT_OPTION: "acme_ca_root /run/acme-ca/root.pem",
+    });
+    const policies = cfg.apps.tls!.automation!.policies!;
+    expect(policies).toHaveLength(1);
+    expect(policies[0]!.subjects!.sort()).toEqual(Object.values(SITES).sort());
+    expect(policies[0]!.issuers).toEqual([
+      { module: "acme", ca: "https://ca.example.net/acme/acme/directory", email: "ops@example.cn", trusted_roots_pem_files: ["/run/acme-ca/root.pem"] },
+    ]);
+    // Compose's values when both are unset: Let's Encrypt's issuers as before.
+    const unset = adapt({ TLS_MODE: "acme", ACME_EMAIL_OPTION: "", ACME_CA_OPTION: "", ACME_CA_ROOT_OPTION: "" });
+    expect(JSON.stringify(unset.apps.tls ?? {})).not.toMatch(/"ca"|trusted_roots_pem_files/);
   });
 
   it("access logs of every site drop query strings from the URI, Referer and Location", () => {

@@ -44,6 +44,7 @@ describe("compose.yaml project rules", () => {
       seed: "no",
       app: "unless-stopped",
       caddy: "unless-stopped",
+      backup: "unless-stopped",
     });
   });
 

@@ -28,7 +28,8 @@ const PROXY_PORTS = ["80/tcp", "443/tcp", "443/udp"];
  * postgres -> pg_isready; svhd/logto and our node:22-alpine builds -> node; caddy (Alpine) -> busybox wget.
  */
 const HEALTHCHECK_COMMANDS: Array<{ image: RegExp; commands: string[] }> = [
-  { image: /^postgres:/, commands: ["pg_isready"] },
+  // pidof: BusyBox's, in Alpine's base (the backup service's image is FROM postgres, it checks crond)
+  { image: /^postgres:/, commands: ["pg_isready", "pidof"] },
   { image: /^(svhd\/logto|ghcr\.io\/logto-io\/logto):/, commands: ["node"] },
   { image: /^caddy:/, commands: ["wget"] },
   { image: /^node:/, commands: ["node"] },

@@ -22,6 +22,7 @@ interface ServiceJson {
   image?: string;
   build?: { context: string; dockerfile?: string; args?: Record<string, string> };
   networks?: Record<string, { aliases?: string[] } | null>;
+  volumes?: Array<{ type: string; source?: string; target: string; read_only?: boolean }>;
 }
 
 interface ProjectJson {
@@ -132,6 +133,22 @@ describe("docker compose config (Compose v2 parser)", () => {
     });
   });
 
+  it("a private ACME CA (ACME_CA, ACME_CA_ROOT): Caddy's two option lines, the root file mounted read-only into Caddy and `prepare`; unset, neither line and /dev/null", () => {
+    const mount = (s: Record<string, ServiceJson>, service: string) => s[service]!.volumes!.find((v) => v.target === "/run/acme-ca/root.pem");
+    const set = resolved(scratchStack({ ...VPS_ENV, ACME_CA: "https://ca.example.net/acme/acme/directory", ACME_CA_ROOT: "./acme-ca-root.pem" }).envFile);
+    expect(set.caddy!.environment).toMatchObject({
+      ACME_CA_OPTION: "acme_ca https://ca.example.net/acme/acme/directory",
+      ACME_CA_ROOT_OPTION: "acme_ca_root /run/acme-ca/root.pem",
+    });
+    for (const service of ["caddy", "prepare"]) {
+      // Relative to the project directory, as .env.example says.
+      expect(mount(set, service), service).toEqual({ type: "bind", source: join(REPO, "acme-ca-root.pem"), target: "/run/acme-ca/root.pem", read_only: true });
+    }
+    const unset = resolved(scratchStack(VPS_ENV).envFile);
+    expect(unset.caddy!.environment).toMatchObject({ ACME_CA_OPTION: "", ACME_CA_ROOT_OPTION: "" });
+    for (const service of ["caddy", "prepare"]) expect(mount(unset, service)?.source, service).toBe("/dev/null");
+  });
+
   it("every secret of .env reaches only the services that need it, as a file under /run/secrets, never as a value in the model", () => {
     const { envFile } = scratchStack({ ...FILLED_SECRETS, ...VPS_ENV });
     const p = project(envFile);
@@ -142,6 +159,8 @@ describe("docker compose config (Compose v2 parser)", () => {
       wechat_app_secret: { name: expect.any(String), environment: "WECHAT_APP_SECRET" },
       wechat_oa_app_secret: { name: expect.any(String), environment: "WECHAT_OA_APP_SECRET" },
       auth_logto_secret: { name: expect.any(String), environment: "AUTH_LOGTO_SECRET" },
+      backup_offsite_password: { name: expect.any(String), environment: "BACKUP_OFFSITE_PASSWORD" },
+      backup_offsite_secret: { name: expect.any(String), environment: "BACKUP_OFFSITE_SECRET" },
     });
     const secretsOf = (service: string) => (p.services[service]!.secrets ?? []).map((x) => x.source).sort();
     expect(secretsOf("postgres")).toEqual(["postgres_password"]);
@@ -149,6 +168,7 @@ describe("docker compose config (Compose v2 parser)", () => {
     expect(secretsOf("seed")).toEqual(["auth_logto_secret", "logto_admin_password", "postgres_password", "wechat_app_secret", "wechat_oa_app_secret"]);
     expect(secretsOf("app")).toEqual(["auth_logto_secret", "auth_secret"]);
     expect(secretsOf("caddy")).toEqual([]);
+    expect(secretsOf("backup")).toEqual(["backup_offsite_password", "backup_offsite_secret", "postgres_password"]);
     // make up compares the running services' copies with .env (scripts/env/up.sh): the same pairs.
     const upSh = readFileSync(join(REPO, "scripts/env/up.sh"), "utf8");
     const compared = [...upSh.matchAll(/\b([a-z-]+):([a-z_]+):([A-Z_]+)\b/g)].map((m) => `${m[1]}:${m[2]}:${m[3]}`).sort();
@@ -158,7 +178,7 @@ describe("docker compose config (Compose v2 parser)", () => {
     );
     const model = JSON.stringify(p);
     const env = { ...FILLED_SECRETS, ...VPS_ENV } as Record<string, string | undefined>;
-    for (const name of ["POSTGRES_PASSWORD", "AUTH_SECRET", "LOGTO_ADMIN_PASSWORD", "WECHAT_APP_SECRET", "WECHAT_OA_APP_SECRET", "AUTH_LOGTO_SECRET"]) {
+    for (const name of ["POSTGRES_PASSWORD", "AUTH_SECRET", "LOGTO_ADMIN_PASSWORD", "WECHAT_APP_SECRET", "WECHAT_OA_APP_SECRET", "AUTH_LOGTO_SECRET", "BACKUP_OFFSITE_SECRET", "BACKUP_OFFSITE_PASSWORD"]) {
       expect(env[name], name).toBeTruthy();
       expect(model.includes(env[name]!), `${name}'s value in docker compose config`).toBe(false);
     }

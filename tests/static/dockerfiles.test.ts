@@ -97,7 +97,14 @@ describe("build contexts", () => {
       logto: { context: REPO, dockerfile: "connectors/wechat/Dockerfile", args: { LOGTO_BASE_IMAGE: "svhd/logto:1.42.0" } },
       seed: { context: REPO, dockerfile: IMAGES.seed },
       "wechat-emulator": { context: REPO, dockerfile: IMAGES["wechat-emulator"] },
+      backup: { context: REPO, dockerfile: "backup/Dockerfile" },
     });
+  });
+
+  it("the backup image builds on the stack's own PostgreSQL image (pg_dump of the server's version)", () => {
+    const postgres = /^ {2}postgres:\n(?: {4}.*\n)*? {4}image: (\S+)$/m.exec(read("compose.yaml"))?.[1];
+    expect(postgres).toMatch(/^postgres:\d/);
+    expect(dockerfileStages(read("backup/Dockerfile")).map((s) => s.from)).toEqual([postgres]);
   });
 
   it("doctor.sh builds scripts/Dockerfile from the repository root", () => {

@@ -142,6 +142,10 @@ describe("validate.sh (what `make up` checks before starting anything)", () => {
     ["acme for .localhost names", { TLS_MODE: "acme" }, "LOGTO_DOMAIN", /not a public name/],
     ["an invalid ACME e-mail", { ACME_EMAIL: "ops-at-example.cn" }, "ACME_EMAIL", /valid e-mail/],
     ["an ACME e-mail Let's Encrypt refuses", { ACME_EMAIL: "me@example.com" }, "ACME_EMAIL", /refuses/],
+    ["an ACME CA over plain HTTP", { ACME_CA: "http://ca.example.net/acme/directory" }, "ACME_CA", /https:\/\/ only|HTTPS only/],
+    ["an ACME CA that is no URL", { ACME_CA: "letsencrypt" }, "ACME_CA", /ACME_CA=https:\/\/acme-v02\.api\.letsencrypt\.org\/directory$/],
+    ["an ACME CA root without the CA", { ACME_CA_ROOT: "./acme-ca-root.pem" }, "ACME_CA_ROOT is set but ACME_CA is empty", /empty ACME_CA_ROOT/],
+    ["an ACME CA root file that is not there", { ACME_CA: "https://ca.example.net/dir", ACME_CA_ROOT: "./nope.pem" }, "ACME_CA_ROOT", /no readable file .*\/nope\.pem/],
     ["a comma-separated allowlist", { ADMIN_ALLOW_FROM: "10.0.0.0/8,192.168.0.0/16" }, "ADMIN_ALLOW_FROM", /spaces/],
     ["an allowlist entry that is not a range", { ADMIN_ALLOW_FROM: "office" }, "ADMIN_ALLOW_FROM", /CIDR/],
     ["an allowlist of spaces only (Caddy would let nobody in)", { ADMIN_ALLOW_FROM: '"   "' }, "ADMIN_ALLOW_FROM", /only spaces.*empty it/],
@@ -159,6 +163,17 @@ describe("validate.sh (what `make up` checks before starting anything)", () => {
     ["the emulator's Official Account outside the sandbox", { ...WEBSITE_APP, WECHAT_OA_APP_ID: "wx0000000000000002", WECHAT_OA_APP_SECRET: "s3cret" }, "WECHAT_OA_APP_ID", /make up-sandbox/],
     ["a client id without secret", { AUTH_LOGTO_ID: "abc" }, "AUTH_LOGTO_SECRET", /both/],
     ["BACKUP_RETENTION=0", { BACKUP_RETENTION: "0" }, "BACKUP_RETENTION", /positive integer/],
+    ["a schedule of four fields", { BACKUP_SCHEDULE: "0 3 * *" }, "BACKUP_SCHEDULE", /has 4 fields.*BACKUP_SCHEDULE=0 3 \* \* \*/],
+    ["a day-of-week name (crond implementations differ)", { BACKUP_SCHEDULE: "0 3 * * mon" }, "BACKUP_SCHEDULE", /"mon" is not \*, a number/],
+    ["BACKUP_MAX_AGE_HOURS=1.5", { BACKUP_MAX_AGE_HOURS: "1.5" }, "BACKUP_MAX_AGE_HOURS", /positive integer/],
+    ["credentials in the repository URL", { BACKUP_OFFSITE_REPOSITORY: "rest:https://backup:pw@h.example.cn:8000/s", BACKUP_OFFSITE_PASSWORD: "0123456789abcdef" }, "BACKUP_OFFSITE_REPOSITORY", /without user:password@/],
+    ["a repository kind the stack does not copy to", { BACKUP_OFFSITE_REPOSITORY: "/mnt/usb", BACKUP_OFFSITE_PASSWORD: "0123456789abcdef" }, "BACKUP_OFFSITE_REPOSITORY", /s3:https:\/\/<endpoint>/],
+    ["an S3 bucket without its key id", { BACKUP_OFFSITE_REPOSITORY: "s3:https://cos.ap-shanghai.myqcloud.com/b/s", BACKUP_OFFSITE_SECRET: "x", BACKUP_OFFSITE_PASSWORD: "0123456789abcdef" }, "BACKUP_OFFSITE_KEY_ID", /access key id/],
+    ["an off-site repository without its password", { BACKUP_OFFSITE_REPOSITORY: "rest:https://h.example.cn:8000/s" }, "BACKUP_OFFSITE_PASSWORD", /keep a copy off this machine/],
+    ["a short off-site password", { BACKUP_OFFSITE_REPOSITORY: "rest:https://h.example.cn:8000/s", BACKUP_OFFSITE_PASSWORD: "short" }, "BACKUP_OFFSITE_PASSWORD", /at least 16/],
+    ["a REST user without password", { BACKUP_OFFSITE_REPOSITORY: "rest:https://h.example.cn:8000/s", BACKUP_OFFSITE_KEY_ID: "u", BACKUP_OFFSITE_PASSWORD: "0123456789abcdef" }, "BACKUP_OFFSITE_SECRET", /empty both/],
+    ["a restic option that is not key=value", { BACKUP_OFFSITE_OPTIONS: "bucket-lookup" }, "BACKUP_OFFSITE_OPTIONS", /key=value/],
+    ["an .env from before the backup service (no BACKUP_OFFSITE_SECRET line)", { BACKUP_OFFSITE_SECRET: undefined }, "BACKUP_OFFSITE_SECRET", /add the line BACKUP_OFFSITE_SECRET=/],
   ];
   it.each(bad)("refuses %s, naming the variable and the fix", (_what, overrides, name, fix) => {
     const r = validate(overrides);
@@ -273,7 +288,10 @@ describe("validate.sh (what `make up` checks before starting anything)", () => {
     ["WECHAT_OA_APP_ID", { ...WEBSITE_APP, WECHAT_OA_APP_ID: "wx0123", WECHAT_OA_APP_SECRET: "s3cret" }],
     ["WECHAT_SCOPE", { WECHAT_SCOPE: "snsapi_userinfo" }],
     ["BACKUP_RETENTION", { BACKUP_RETENTION: "0" }],
+    ["BACKUP_SCHEDULE", { BACKUP_SCHEDULE: "0 3 * * 7" }],
+    ["BACKUP_MAX_AGE_HOURS", { BACKUP_MAX_AGE_HOURS: "0" }],
     ["LOGTO_VERSION", { LOGTO_VERSION: "latest" }],
+    ["ACME_CA", { ACME_CA: "http://ca.example.net/acme/directory" }],
   ];
   it.each(changed)("a bad %s (%o): the one error names it and ends with a value that passes, no full stop after it", (name, overrides) => {
     const r = validate(overrides);
@@ -286,6 +304,45 @@ describe("validate.sh (what `make up` checks before starting anything)", () => {
     expect(fix![2]).not.toMatch(/[.,;]$/);
     const again = validate({ ...overrides, [name]: fix![2]! });
     expect(again.stderr, `${name}=${fix![2]} from the fix`).not.toMatch(new RegExp(`^ERROR ${name}\\b`, "m"));
+  });
+
+  describe("a private ACME CA's root file (ACME_CA_ROOT, relative to the stack's directory)", () => {
+    const CERT = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    const withRootFile = (content: string, overrides: Record<string, string> = {}) => {
+      const { dir, envFile } = scratchStack({ ...VPS_ENV, ADMIN_ALLOW_FROM: "203.0.113.7/32", ACME_CA: "https://ca.example.net/acme/acme/directory", ACME_CA_ROOT: "./acme-ca-root.pem", ...overrides });
+      writeFileSync(join(dir, "acme-ca-root.pem"), content);
+      return run(SH, [script("validate.sh"), envFile], { env: { STACK_DIR: dir } });
+    };
+
+    it("certificates only: valid, no warning", () => {
+      const r = withRootFile(`${CERT}${CERT}`);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toBe("");
+    });
+
+    it.each([
+      ["a private key next to the certificate", `${CERT}-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n`, /holds a private key.*Fix: a file with the CA's certificate\(s\) only/],
+      ["an EC private key", `-----BEGIN EC PRIVATE KEY-----\nMIIB\n-----END EC PRIVATE KEY-----\n${CERT}`, /holds a private key/],
+      ["no PEM certificate (DER, or the wrong file)", "0\x82\x01\n", /holds no PEM certificate.*Fix: .*or empty ACME_CA_ROOT/],
+    ])("refuses a file with %s, naming ACME_CA_ROOT", (_what, content, message) => {
+      const r = withRootFile(content);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`^ERROR ACME_CA_ROOT=\\./acme-ca-root\\.pem ${message.source}`, "m"));
+    });
+
+    it("an absolute path works as well", () => {
+      const { dir, envFile } = scratchStack({ ...VPS_ENV, ADMIN_ALLOW_FROM: "203.0.113.7/32", ACME_CA: "https://ca.example.net/acme/acme/directory" });
+      writeFileSync(join(dir, "root.pem"), CERT);
+      writeFileSync(envFile, `${readFileSync(envFile, "utf8")}\nACME_CA_ROOT=${join(dir, "root.pem")}\n`);
+      const r = run(SH, [script("validate.sh"), envFile], { env: { STACK_DIR: dir } });
+      expect(r.code, r.stderr).toBe(0);
+    });
+
+    it("ACME_CA with TLS_MODE=internal: a warning that Caddy never asks it", () => {
+      const r = validate({ ACME_CA: "https://ca.example.net/acme/acme/directory" });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/^WARN +ACME_CA is set but TLS_MODE=internal.*Fix: TLS_MODE=acme, or empty ACME_CA$/m);
+    });
   });
 
   it("a URL in LOGTO_DOMAIN is one error, without a TLS warning about a name that will change", () => {
@@ -368,6 +425,9 @@ esac
     "compose exec -T logto cat /run/secrets/postgres_password",
     "compose exec -T app cat /run/secrets/auth_secret",
     "compose exec -T app cat /run/secrets/auth_logto_secret",
+    "compose exec -T backup cat /run/secrets/postgres_password",
+    "compose exec -T backup cat /run/secrets/backup_offsite_password",
+    "compose exec -T backup cat /run/secrets/backup_offsite_secret",
   ];
   const seedAfresh = "compose --progress quiet rm --force seed";
 
@@ -498,6 +558,7 @@ esac
     expect(docker.calls()).toEqual([
       ...preflight,
       ...secretChecks.slice(0, 3), // app differs at its first secret: no need to read its second
+      ...secretChecks.slice(4), // the backup service is not running: nothing to compare
       "compose --progress quiet rm --stop --force app",
       seedAfresh,
       upCall,

@@ -15,13 +15,17 @@ function volumes() {
     OUT_DIR: join(dir, "caddy-ca"),
     CRED_DIR: join(dir, "app-credentials"),
     SYSTEM_CAS: join(dir, "ca-certificates.crt"),
+    ACME_CA_ROOT_FILE: join(dir, "acme-ca", "root.pem"),
     CONSOLE_READY_FILE: join(dir, "stack-state", "console-ready"),
   };
   mkdirSync(join(dir, "stack-state"));
   mkdirSync(join(dir, "data/caddy/pki/authorities/local"), { recursive: true, mode: 0o700 });
   mkdirSync(paths.OUT_DIR);
   mkdirSync(paths.CRED_DIR);
+  mkdirSync(join(dir, "acme-ca"));
   writeFileSync(paths.SYSTEM_CAS, "system bundle\n");
+  // ACME_CA_ROOT unset: compose.yaml mounts /dev/null there.
+  writeFileSync(paths.ACME_CA_ROOT_FILE, "");
   return paths;
 }
 const prepare = (env: Record<string, string>) => run("sh", [join(REPO, "caddy/prepare-volumes.sh")], { env });
@@ -62,5 +66,28 @@ describe.skipIf(process.getuid?.() !== 0)("prepare-volumes.sh", () => {
     const r = prepare({ ...v, TLS_MODE: "acme" });
     expect(r.code, r.stderr).toBe(0);
     expect(readFileSync(join(v.OUT_DIR, "root.crt"), "utf8")).toBe("system bundle\n");
+  });
+
+  it("TLS_MODE=acme publishes the system CA bundle even when Caddy has an internal root (the sandbox's QR site): the app calls only ACME names", () => {
+    const v = volumes();
+    writeFileSync(v.ROOT_CRT, PEM, { mode: 0o600 });
+    const r = prepare({ ...v, TLS_MODE: "acme" });
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(join(v.OUT_DIR, "root.crt"), "utf8")).toBe("system bundle\n");
+  });
+
+  it("TLS_MODE=acme with ACME_CA_ROOT publishes that file world-readable, for the app to trust the private CA's certificates", () => {
+    const v = volumes();
+    writeFileSync(v.ROOT_CRT, "internal root\n", { mode: 0o600 });
+    writeFileSync(v.ACME_CA_ROOT_FILE, PEM, { mode: 0o600 });
+    const r = prepare({ ...v, TLS_MODE: "acme" });
+    expect(r.code, r.stderr).toBe(0);
+    const out = join(v.OUT_DIR, "root.crt");
+    expect(readFileSync(out, "utf8")).toBe(PEM);
+    expect(statSync(out).mode & 0o777).toBe(0o644);
+    // TLS_MODE=internal ignores it: the sites are Caddy's own CA.
+    const internal = prepare({ ...v, TLS_MODE: "internal" });
+    expect(internal.code, internal.stderr).toBe(0);
+    expect(readFileSync(out, "utf8")).toBe("internal root\n");
   });
 });

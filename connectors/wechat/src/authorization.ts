@@ -1,36 +1,30 @@
-/** Which WeChat app signs the visitor in, and the URL that starts it: pure functions. */
+/** Which WeChat app signs the visitor in, and the URL that sends them there: pure functions. */
 import { ConnectorError, ConnectorErrorCodes } from '@logto/connector-kit';
+import { z } from 'zod';
 
-import {
-  oaAuthorizationEndpoint,
-  oaFragment,
-  oaScope,
-  qrAuthorizationEndpoint,
-  qrScope,
-  wechatBrowserPattern,
-} from './constant.js';
-import type { WechatApp, WechatAppKind, WechatConfig } from './types.js';
+import { appsOf, type WechatApp, type WechatConfig } from './config.js';
+import { isWechatBrowser, oaPageSuffix, wechatScopes, wechatUrls } from './wechat.js';
 
-/** The Official Account pair, when both are set (the config guard refuses one alone). */
-export const officialAccountOf = ({ oaAppId, oaAppSecret }: WechatConfig): WechatApp | undefined =>
-  oaAppId && oaAppSecret ? { appId: oaAppId, appSecret: oaAppSecret } : undefined;
+export const wechatAppKindGuard = z.enum(['website', 'officialAccount']);
+export type WechatAppKind = z.infer<typeof wechatAppKindGuard>;
 
-export const isWechatBrowser = (userAgent: string | undefined) =>
-  userAgent !== undefined && wechatBrowserPattern.test(userAgent);
+/** Kept in Logto's connector session between the redirect and the callback: which app issued the code. */
+export const connectorSessionGuard = z.object({ wechatApp: wechatAppKindGuard });
+export type ConnectorSession = z.infer<typeof connectorSessionGuard>;
 
 /**
  * Inside WeChat's browser a QR code would have to be scanned by the very phone showing it: there
  * the Official Account's authorization, when one is configured. Everywhere else the website app.
  */
 export const chooseApp = (config: WechatConfig, userAgent: string | undefined): WechatAppKind =>
-  isWechatBrowser(userAgent) && officialAccountOf(config) ? 'officialAccount' : 'website';
+  isWechatBrowser(userAgent) && appsOf(config).officialAccount ? 'officialAccount' : 'website';
 
-/** Credentials of the app that issued a code; the OA may have been removed since. */
+/** Credentials of the app that issued a code; the Official Account may have been removed since. */
 export const credentialsFor = (config: WechatConfig, kind: WechatAppKind): WechatApp => {
+  const { website, officialAccount } = appsOf(config);
   if (kind === 'website') {
-    return { appId: config.appId, appSecret: config.appSecret };
+    return website;
   }
-  const officialAccount = officialAccountOf(config);
   if (!officialAccount) {
     throw new ConnectorError(ConnectorErrorCodes.InvalidConfig, {
       errorDescription:
@@ -40,26 +34,24 @@ export const credentialsFor = (config: WechatConfig, kind: WechatAppKind): Wecha
   return officialAccount;
 };
 
-type AuthorizationRequest = { state: string; redirectUri: string; scope?: string };
+export type AuthorizationRequest = { state: string; redirectUri: string; scope?: string };
 
 export const buildAuthorizationUri = (
   config: WechatConfig,
   kind: WechatAppKind,
   { state, redirectUri, scope }: AuthorizationRequest
 ): string => {
-  const { appId } = credentialsFor(config, kind);
-  const parameters = (appScope: string) =>
+  const query = (appScope: string) =>
     new URLSearchParams({
-      appid: appId,
-      // As @logto/connector-wechat-web (Logto's `/callback/<id>` URIs have nothing it changes).
+      appid: credentialsFor(config, kind).appId,
+      // encodeURI first, as connector-wechat-web does, so both send byte-identical QR URLs.
       redirect_uri: encodeURI(redirectUri),
       response_type: 'code',
       scope: appScope,
       state,
     }).toString();
 
-  if (kind === 'officialAccount') {
-    return `${oaAuthorizationEndpoint}?${parameters(oaScope)}${oaFragment}`;
-  }
-  return `${qrAuthorizationEndpoint}?${parameters(scope ?? config.scope ?? qrScope)}`;
+  return kind === 'officialAccount'
+    ? `${wechatUrls.oaPage}?${query(wechatScopes.oa)}${oaPageSuffix}`
+    : `${wechatUrls.qrPage}?${query(scope ?? config.scope ?? wechatScopes.qr)}`;
 };

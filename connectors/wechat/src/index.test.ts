@@ -2,10 +2,19 @@ import { ConnectorError, ConnectorErrorCodes, type SocialConnector } from '@logt
 import createWechatWebConnector from '@logto/connector-wechat-web';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { accessTokenEndpoint, defaultMetadata, userInfoEndpoint } from './constant.js';
+import type { WechatAppKind } from './authorization.js';
 import createConnector from './index.js';
-import { desktopUserAgent, wechatUserAgent, websiteOnlyConfig, withOfficialAccountConfig } from './mock.js';
-import type { WechatAppKind } from './types.js';
+import { metadata } from './metadata.js';
+import {
+  desktopUserAgent,
+  officialAccount,
+  wechatAndroidUserAgent as wechatUserAgent,
+  wechatIphoneUserAgent,
+  websiteApp,
+  websiteOnlyConfig,
+  withOfficialAccountConfig,
+} from './test-fixtures.js';
+import { wechatUrls } from './wechat.js';
 
 type Config = Record<string, unknown>;
 
@@ -16,7 +25,7 @@ const payload = (userAgent: string | undefined, extra: { scope?: string } = {}) 
   state: 'Xy9_-aB3cDe',
   redirectUri: 'https://auth.example.com/callback/wechat',
   connectorId: 'wechat',
-  connectorFactoryId: defaultMetadata.id,
+  connectorFactoryId: metadata.id,
   jti: 'some_jti',
   headers: userAgent === undefined ? {} : { userAgent },
   ...extra,
@@ -40,7 +49,7 @@ describe('getAuthorizationUri', () => {
     const uri = await connector.getAuthorizationUri(payload(userAgent), setSession);
     expect(uri).toBe(await wechatWebUri(config, payload(userAgent)));
     expect(uri).toBe(
-      'https://open.weixin.qq.com/connect/qrconnect?appid=%3Capp-id%3E&redirect_uri=https%3A%2F%2Fauth.example.com%2Fcallback%2Fwechat&response_type=code&scope=snsapi_login&state=Xy9_-aB3cDe'
+      'https://open.weixin.qq.com/connect/qrconnect?appid=wx-website-test&redirect_uri=https%3A%2F%2Fauth.example.com%2Fcallback%2Fwechat&response_type=code&scope=snsapi_login&state=Xy9_-aB3cDe'
     );
     expect(setSession).toHaveBeenCalledExactlyOnceWith({ wechatApp: 'website' });
   });
@@ -58,17 +67,15 @@ describe('getAuthorizationUri', () => {
     const connector = await connectorWith({ ...withOfficialAccountConfig, scope: 'ignored_for_oa' });
     const uri = await connector.getAuthorizationUri(payload(wechatUserAgent, { scope: 'ignored' }), setSession);
     expect(uri).toBe(
-      'https://open.weixin.qq.com/connect/oauth2/authorize?appid=%3Coa-app-id%3E&redirect_uri=https%3A%2F%2Fauth.example.com%2Fcallback%2Fwechat&response_type=code&scope=snsapi_userinfo&state=Xy9_-aB3cDe#wechat_redirect'
+      'https://open.weixin.qq.com/connect/oauth2/authorize?appid=wx-oa-test&redirect_uri=https%3A%2F%2Fauth.example.com%2Fcallback%2Fwechat&response_type=code&scope=snsapi_userinfo&state=Xy9_-aB3cDe#wechat_redirect'
     );
     expect(setSession).toHaveBeenCalledExactlyOnceWith({ wechatApp: 'officialAccount' });
   });
 
   it('an iPhone WeChat user agent counts too', async () => {
-    const iphone =
-      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.49(0x18003129) NetType/WIFI Language/zh_CN';
     const connector = await connectorWith(withOfficialAccountConfig);
-    expect(await connector.getAuthorizationUri(payload(iphone), vi.fn())).toMatch(
-      /^https:\/\/open\.weixin\.qq\.com\/connect\/oauth2\/authorize\?appid=%3Coa-app-id%3E&/
+    expect(await connector.getAuthorizationUri(payload(wechatIphoneUserAgent), vi.fn())).toMatch(
+      /^https:\/\/open\.weixin\.qq\.com\/connect\/oauth2\/authorize\?appid=wx-oa-test&/
     );
   });
 
@@ -82,6 +89,11 @@ describe('getAuthorizationUri', () => {
     expect(error).toBeInstanceOf(ConnectorError);
     expect(error).toMatchObject({ code: ConnectorErrorCodes.InvalidConfig });
     expect(JSON.stringify((error as ConnectorError).data)).toContain(missing);
+  });
+
+  it('an empty scope (a field cleared in the console) means snsapi_login', async () => {
+    const connector = await connectorWith({ ...websiteOnlyConfig, scope: '' });
+    expect(await connector.getAuthorizationUri(payload(desktopUserAgent), vi.fn())).toContain('&scope=snsapi_login&');
   });
 
   it('empty Official Account fields count as none', async () => {
@@ -116,8 +128,8 @@ const stubWechat = (replies: { accessToken?: Reply; userInfo?: Reply }) => {
     const url = new URL(String(input));
     calls.push(url);
     const endpoint = `${url.origin}${url.pathname}`;
-    if (endpoint === accessTokenEndpoint) return answer(replies.accessToken, init?.signal ?? undefined);
-    if (endpoint === userInfoEndpoint) return answer(replies.userInfo, init?.signal ?? undefined);
+    if (endpoint === wechatUrls.accessToken) return answer(replies.accessToken, init?.signal ?? undefined);
+    if (endpoint === wechatUrls.userInfo) return answer(replies.userInfo, init?.signal ?? undefined);
     throw new Error(`unexpected URL ${url.href}`);
   });
   return calls;
@@ -157,8 +169,8 @@ afterEach(() => {
 
 describe('getUserInfo', () => {
   it.each([
-    ['website', '<app-id>', '<app-secret>'],
-    ['officialAccount', '<oa-app-id>', '<oa-app-secret>'],
+    ['website', websiteApp.appId, websiteApp.appSecret],
+    ['officialAccount', officialAccount.appId, officialAccount.appSecret],
   ] as const)('a code from the %s app is exchanged with its own credentials', async (kind, appid, secret) => {
     const calls = stubWechat({ accessToken: tokenOk, userInfo: { body: profile } });
     const user = await getUserInfoAs(kind);

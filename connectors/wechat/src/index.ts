@@ -1,30 +1,30 @@
 /**
- * WeChat for Logto, both ways in: the website app's QR code (exactly @logto/connector-wechat-web)
- * and, inside WeChat's browser with an Official Account configured, the OA's web authorization.
- * The user id is `unionid ?? openid` either way: with both apps bound to one Open Platform account
- * the unionid is the same, so one person is one Logto user however they come.
+ * WeChat for Logto, both ways in: the website app's QR code (byte for byte what
+ * @logto/connector-wechat-web sends) and, inside WeChat's browser with an Official Account
+ * configured, the Official Account's web authorization. The user id is `unionid ?? openid` either
+ * way: with both apps bound to one Open Platform account the unionid is the same, so one person is
+ * one Logto user however they come.
  */
-import type {
-  CreateConnector,
-  GetAuthorizationUri,
-  GetConnectorConfig,
-  GetUserInfo,
-  SocialConnector,
-} from '@logto/connector-kit';
 import {
   ConnectorError,
   ConnectorErrorCodes,
   ConnectorType,
   validateConfig,
+  type CreateConnector,
+  type GetAuthorizationUri,
+  type GetConnectorConfig,
+  type GetUserInfo,
+  type SocialConnector,
 } from '@logto/connector-kit';
 
-import { buildAuthorizationUri, chooseApp, credentialsFor } from './authorization.js';
-import { defaultMetadata } from './constant.js';
-import { authResponseGuard, connectorSessionGuard, sessionKey, wechatConfigGuard } from './types.js';
-import { getAccessToken, getWechatUserInfo } from './wechat-api.js';
+import { buildAuthorizationUri, chooseApp, connectorSessionGuard, credentialsFor, type ConnectorSession } from './authorization.js';
+import { wechatConfigGuard, type WechatConfig } from './config.js';
+import { metadata } from './metadata.js';
+import { callbackGuard } from './responses.js';
+import { exchangeCode, fetchProfile } from './wechat-api.js';
 
-const readConfig = async (getConfig: GetConnectorConfig) => {
-  const config = await getConfig(defaultMetadata.id);
+const readConfig = async (getConfig: GetConnectorConfig): Promise<WechatConfig> => {
+  const config = await getConfig(metadata.id);
   validateConfig(config, wechatConfigGuard);
   return wechatConfigGuard.parse(config);
 };
@@ -33,15 +33,16 @@ const getAuthorizationUri =
   (getConfig: GetConnectorConfig): GetAuthorizationUri =>
   async ({ state, redirectUri, scope, headers: { userAgent } }, setSession) => {
     const config = await readConfig(getConfig);
-    const kind = chooseApp(config, userAgent);
-    await setSession({ [sessionKey]: kind });
-    return buildAuthorizationUri(config, kind, { state, redirectUri, scope });
+    const wechatApp = chooseApp(config, userAgent);
+    const session: ConnectorSession = { wechatApp };
+    await setSession(session);
+    return buildAuthorizationUri(config, wechatApp, { state, redirectUri, scope });
   };
 
 const getUserInfo =
   (getConfig: GetConnectorConfig): GetUserInfo =>
   async (data, getSession) => {
-    const callback = authResponseGuard.safeParse(data);
+    const callback = callbackGuard.safeParse(data);
     if (!callback.success) {
       throw new ConnectorError(ConnectorErrorCodes.General, JSON.stringify(data));
     }
@@ -52,15 +53,13 @@ const getUserInfo =
       });
     }
     const config = await readConfig(getConfig);
-    const app = credentialsFor(config, session.data[sessionKey]);
-    const { accessToken, openid } = await getAccessToken(callback.data.code, app);
-    const { profile, raw } = await getWechatUserInfo(accessToken, openid);
-    const { unionid, headimgurl, nickname } = profile;
-    return { id: unionid ?? openid, avatar: headimgurl, name: nickname, rawData: raw };
+    const { accessToken, openid } = await exchangeCode(callback.data.code, credentialsFor(config, session.data.wechatApp));
+    const { profile, raw } = await fetchProfile(accessToken, openid);
+    return { id: profile.unionid ?? openid, avatar: profile.headimgurl, name: profile.nickname, rawData: raw };
   };
 
 const createWechatConnector: CreateConnector<SocialConnector> = async ({ getConfig }) => ({
-  metadata: defaultMetadata,
+  metadata,
   type: ConnectorType.Social,
   configGuard: wechatConfigGuard,
   getAuthorizationUri: getAuthorizationUri(getConfig),

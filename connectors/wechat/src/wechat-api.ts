@@ -1,7 +1,4 @@
-/**
- * WeChat's two server calls, shared by both apps: code -> access token, access token -> profile.
- * https://developers.weixin.qq.com/doc/oplatform/Website_App/WeChat_Login/Wechat_Login.html
- */
+/** WeChat's two server calls, the same for both apps: code -> access token, access token -> profile. */
 import {
   ConnectorError,
   ConnectorErrorCodes,
@@ -10,125 +7,104 @@ import {
 } from '@logto/connector-kit';
 import type { z } from 'zod';
 
+import type { WechatApp } from './config.js';
 import {
-  accessTokenEndpoint,
-  defaultTimeout,
-  invalidAccessTokenErrcode,
-  invalidAuthCodeErrcode,
-  userInfoEndpoint,
-} from './constant.js';
-import {
-  accessTokenResponseGuard,
-  userInfoResponseGuard,
-  type UserInfoResponse,
-  type WechatApp,
-} from './types.js';
+  accessTokenGrantGuard,
+  wechatFailureGuard,
+  wechatProfileGuard,
+  type WechatProfile,
+} from './responses.js';
+import { errorCodeFor, requestTimeoutMs, wechatUrls, type WechatCall } from './wechat.js';
 
-type Call = 'access token' | 'user info';
 type Json = SocialUserInfo['rawData'];
 
+const generalError = (errorDescription: string, extra: Record<string, unknown> = {}) =>
+  new ConnectorError(ConnectorErrorCodes.General, { errorDescription, ...extra });
+
+/** A WeChat failure body as Logto's error: the explained errcodes with WeChat's message, others general. */
+export const wechatFailureError = (call: WechatCall, errcode: number, errmsg: string | undefined) => {
+  const code = errorCodeFor(call, errcode);
+  return code === ConnectorErrorCodes.General
+    ? generalError(errmsg ?? `WeChat ${call} errcode ${errcode}`, { errcode })
+    : new ConnectorError(code, errmsg);
+};
+
+/** Fetches one call, within its deadline; a timeout or an unreachable WeChat names the call. */
+const fetchText = async (call: WechatCall, url: string): Promise<{ status: number; body: string }> => {
+  const timedOut = new Error(`no answer within ${requestTimeoutMs} ms`);
+  const controller = new AbortController();
+  const timer = setTimeout(() => {
+    controller.abort(timedOut);
+  }, requestTimeoutMs);
+  try {
+    const response = await fetch(url, { signal: controller.signal });
+    // WeChat sends its JSON as text/plain: read as text whatever the content type says.
+    return { status: response.status, body: await response.text() };
+  } catch (error: unknown) {
+    const reason =
+      error === timedOut ? timedOut.message : String(error instanceof Error && error.cause ? error.cause : error);
+    throw generalError(`WeChat ${call} request failed: ${reason}`);
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
 /**
- * GET with WeChat's query parameters. A non-2xx answer is HTTPError-like: `onHttpError` maps it
- * (user info's 401 means a bad token, as in connector-wechat-web); a timeout or an unreachable
- * WeChat is a general connector error naming the call.
+ * One WeChat call: a non-2xx status goes to `onHttpError`, a failure body to Logto's error for its
+ * errcode, anything that is neither a failure nor what `guard` expects is an invalid response.
  */
-const getJson = async <T extends z.ZodTypeAny>(
-  call: Call,
+const callWechat = async <T extends z.ZodTypeAny>(
+  call: WechatCall,
   endpoint: string,
   query: Record<string, string>,
   guard: T,
   onHttpError: (status: number, body: string) => ConnectorError
 ): Promise<{ data: z.infer<T>; raw: Json }> => {
-  const url = `${endpoint}?${new URLSearchParams(query).toString()}`;
-  const timedOut = new Error(`no answer within ${defaultTimeout} ms`);
-  const controller = new AbortController();
-  const timer = setTimeout(() => {
-    controller.abort(timedOut);
-  }, defaultTimeout);
-  let response: Response;
-  let body: string;
-  try {
-    response = await fetch(url, { signal: controller.signal });
-    // WeChat sends JSON as text/plain: parsed whatever the content type.
-    body = await response.text();
-  } catch (error: unknown) {
-    const reason =
-      error === timedOut ? timedOut.message : String(error instanceof Error && error.cause ? error.cause : error);
-    throw new ConnectorError(ConnectorErrorCodes.General, {
-      errorDescription: `WeChat ${call} request failed: ${reason}`,
-    });
-  } finally {
-    clearTimeout(timer);
-  }
-  if (!response.ok) {
-    throw onHttpError(response.status, body);
+  const { status, body } = await fetchText(call, `${endpoint}?${new URLSearchParams(query).toString()}`);
+  if (status < 200 || status > 299) {
+    throw onHttpError(status, body);
   }
   const raw = parseJson(body);
-  const result = guard.safeParse(raw);
-  if (!result.success) {
-    throw new ConnectorError(ConnectorErrorCodes.InvalidResponse, result.error);
+  const failure = wechatFailureGuard.safeParse(raw);
+  if (failure.success) {
+    throw wechatFailureError(call, failure.data.errcode, failure.data.errmsg);
   }
-  return { data: result.data, raw };
+  const answer = guard.safeParse(raw);
+  if (!answer.success) {
+    throw new ConnectorError(ConnectorErrorCodes.InvalidResponse, answer.error);
+  }
+  return { data: answer.data, raw };
 };
 
-const generalHttpError = (status: number, body: string) =>
-  new ConnectorError(ConnectorErrorCodes.General, {
-    errorDescription: `WeChat answered HTTP ${status}`,
-    body,
-  });
-
-/** An errcode of the token call: the code was bad, used or expired, or something else went wrong. */
-export const accessTokenError = (errcode: number, errmsg: string | undefined) =>
-  invalidAuthCodeErrcode.includes(errcode)
-    ? new ConnectorError(ConnectorErrorCodes.SocialAuthCodeInvalid, errmsg)
-    : new ConnectorError(ConnectorErrorCodes.General, { errorDescription: errmsg, errcode });
-
-/** An errcode of the user info call. */
-export const userInfoError = (errcode: number, errmsg: string | undefined) =>
-  invalidAccessTokenErrcode.includes(errcode)
-    ? new ConnectorError(ConnectorErrorCodes.SocialAccessTokenInvalid, errmsg)
-    : new ConnectorError(ConnectorErrorCodes.General, { errorDescription: errmsg, errcode });
+const httpStatusError = (status: number, body: string) => generalError(`WeChat answered HTTP ${status}`, { body });
 
 /** Exchanges a code with the credentials of the app that issued it. */
-export const getAccessToken = async (
+export const exchangeCode = async (
   code: string,
   { appId, appSecret }: WechatApp
 ): Promise<{ accessToken: string; openid: string }> => {
-  const { data } = await getJson(
+  const { data } = await callWechat(
     'access token',
-    accessTokenEndpoint,
+    wechatUrls.accessToken,
     { appid: appId, secret: appSecret, code, grant_type: 'authorization_code' },
-    accessTokenResponseGuard,
-    generalHttpError
+    accessTokenGrantGuard,
+    httpStatusError
   );
-  if (data.errcode) {
-    throw accessTokenError(data.errcode, data.errmsg);
-  }
-  const { access_token: accessToken, openid } = data;
-  if (!accessToken || !openid) {
-    throw new ConnectorError(ConnectorErrorCodes.InvalidResponse, {
-      errorDescription: 'WeChat access token response without access_token or openid',
-    });
-  }
-  return { accessToken, openid };
+  return { accessToken: data.access_token, openid: data.openid };
 };
 
-export const getWechatUserInfo = async (
+/** The visitor's profile; HTTP 401 means the token is bad, as in connector-wechat-web. */
+export const fetchProfile = async (
   accessToken: string,
   openid: string
-): Promise<{ profile: UserInfoResponse; raw: Json }> => {
-  const { data, raw } = await getJson(
+): Promise<{ profile: WechatProfile; raw: Json }> => {
+  const { data, raw } = await callWechat(
     'user info',
-    userInfoEndpoint,
+    wechatUrls.userInfo,
     { access_token: accessToken, openid },
-    userInfoResponseGuard,
+    wechatProfileGuard,
     (status, body) =>
-      status === 401
-        ? new ConnectorError(ConnectorErrorCodes.SocialAccessTokenInvalid)
-        : generalHttpError(status, body)
+      status === 401 ? new ConnectorError(ConnectorErrorCodes.SocialAccessTokenInvalid) : httpStatusError(status, body)
   );
-  if (data.errcode) {
-    throw userInfoError(data.errcode, data.errmsg);
-  }
   return { profile: data, raw };
 };

@@ -1,30 +1,36 @@
-// Runs the real @logto/connector-wechat-web (npm) as Logto does, one call per process:
-//   node --require tests/harness/dns-preload.cjs connector-driver.mjs authorization-uri|user-info '<json payload>'
-// Prints one JSON line: {"ok":true,"result":...} or {"ok":false,"error":{"name","code","message","data"}}.
-// Started by connector.test.ts with NODE_EXTRA_CA_CERTS = the emulator's CA.
-import createConnector from "@logto/connector-wechat-web";
-
-const [command, payloadJson = "{}"] = process.argv.slice(2);
+// Runs one WeChat connector package as Logto does, one call per process:
+//   node --require tests/harness/dns-preload.cjs connector-driver.mjs <package> authorization-uri|user-info '<json payload>'
+// <package>: @logto/connector-wechat-web (npm) or @wechat-logto-stack/connector-wechat (connectors/wechat, built lib/).
+// authorization-uri prints {"ok":true,"result":{"uri","session"}} (session: what the connector passed to
+// setSession); user-info takes that session back in the payload, as Logto hands it to getUserInfo.
+// Errors: {"ok":false,"error":{"name","code","message","data"}}. Started by connector-runner.ts.
+const [packageName, command, payloadJson = "{}"] = process.argv.slice(2);
 const payload = JSON.parse(payloadJson);
 
+const { default: createConnector } = await import(packageName);
 const connector = await createConnector({ getConfig: async () => payload.config });
 
 const run = async () => {
   switch (command) {
-    case "authorization-uri":
-      return connector.getAuthorizationUri(
+    case "authorization-uri": {
+      let session;
+      const uri = await connector.getAuthorizationUri(
         {
           state: payload.state,
           redirectUri: payload.redirectUri,
           connectorId: "wechat",
-          connectorFactoryId: "wechat-web",
+          connectorFactoryId: connector.metadata.id,
           jti: "e2e",
-          headers: {},
+          headers: payload.userAgent ? { userAgent: payload.userAgent } : {},
         },
-        async () => {}
+        async (value) => {
+          session = value;
+        }
       );
+      return { uri, session };
+    }
     case "user-info": {
-      const { id, name, avatar } = await connector.getUserInfo({ code: payload.code }, async () => ({}));
+      const { id, name, avatar } = await connector.getUserInfo({ code: payload.code }, async () => payload.session ?? {});
       return { id, name, avatar };
     }
     default:
