@@ -60,6 +60,8 @@ describe("make backup", () => {
     const upgrade = await runScript("upgrade.sh", ["1.43.0"], {
       STACK_DIR: work,
       COMPOSE: fakeCompose().bin,
+      // `docker image inspect` of the new Logto image succeeds: it is on this machine
+      DOCKER: "true",
       FAKE_RUNNING: "postgres",
       ...tools,
     });

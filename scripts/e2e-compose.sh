@@ -18,7 +18,8 @@
 # The browser reaches Caddy on 127.0.0.1:443 (host names mapped by Chromium's --host-resolver-rules,
 # Caddy's internal root trusted in its profile), as a user does; open.weixin.qq.com is the sandbox's
 # Caddy site. compose.e2e.yaml publishes on 127.0.0.1 only the emulator's control API and Postgres.
-# Which Logto: LOGTO_IMAGE, as for compose.yaml (default the official svhd/logto:LOGTO_VERSION), e.g.
+# Which Logto: LOGTO_IMAGE, as for compose.yaml: the base the stack's Logto image is built from with
+# connectors/wechat (default the official svhd/logto:LOGTO_VERSION), e.g.
 #   LOGTO_IMAGE=wechat-logto-stack/logto-standin:1.42.0 make e2e     (tests/logto-standin/Dockerfile)
 # The stack description says which ran (logtoKind: the stand-in image's label, else "real").
 set -eu

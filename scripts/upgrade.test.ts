@@ -1,7 +1,7 @@
 // scripts/upgrade.sh with Compose, docker and the PostgreSQL clients replaced: the checks before
 // anything changes, the order of the steps, .env rewritten with the old value kept, and the way
 // back printed. The same on a real engine across real alterations: tests/compose/upgrade.test.ts.
-import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -23,8 +23,16 @@ beforeEach(() => {
     PG_DUMP: tool("pg_dump", "printf PGDMP"),
     PG_RESTORE: tool("pg_restore", 'cat >/dev/null; echo "1; 2 3 TABLE public users postgres"'),
     PG_DUMPALL: tool("pg_dumpall", "echo 'CREATE ROLE logto_tenant_logto;'"),
-    // docker image inspect: the images listed in $FAKE_LOCAL_IMAGES are on this machine
-    DOCKER: tool("docker", 'for i in ${FAKE_LOCAL_IMAGES:-}; do [ "$3" = "$i" ] && exit 0; done; exit 1'),
+    // docker image inspect: the images listed in $FAKE_LOCAL_IMAGES are on this machine; docker
+    // pull: logged to docker.log, fails with FAKE_FAIL_ON=pull
+    DOCKER: tool(
+      "docker",
+      `case $1 in
+  image) for i in \${FAKE_LOCAL_IMAGES:-}; do [ "$3" = "$i" ] && exit 0; done ;;
+  pull) echo "pull $2" >>"${join(work, "docker.log")}"; [ "\${FAKE_FAIL_ON:-}" != pull ] && exit 0 ;;
+esac
+exit 1`,
+    ),
   };
 });
 let tools: Record<string, string> = {};
@@ -40,7 +48,7 @@ const env = (compose: string, extra: Record<string, string> = {}) => ({
 });
 
 describe("make upgrade LOGTO_VERSION=x.y.z", () => {
-  it("checks and pulls the new image first, backs up, pins the version, deploys alterations with Logto stopped, starts, prints the rollback", async () => {
+  it("checks and pulls the new Logto image first, builds the stack's image of it, backs up, pins the version, deploys alterations with Logto stopped, starts, prints the rollback", async () => {
     const compose = fakeCompose();
     // as make passes it: LOGTO_VERSION is also in the environment
     const r = await runScript("upgrade.sh", ["1.43.0"], env(compose.bin, { LOGTO_VERSION: "1.43.0" }));
@@ -48,7 +56,8 @@ describe("make upgrade LOGTO_VERSION=x.y.z", () => {
     expect(compose.calls()).toEqual([
       "[LOGTO_VERSION=1.42.0] config",
       "[LOGTO_VERSION=1.43.0] config",
-      "[LOGTO_VERSION=1.43.0] pull logto",
+      "[LOGTO_VERSION=1.43.0] config",
+      "[LOGTO_VERSION=1.43.0] build logto",
       "[LOGTO_VERSION=1.42.0] up -d --wait postgres",
       "[LOGTO_VERSION=1.42.0] ps --status running -q postgres",
       "[LOGTO_VERSION=1.43.0] stop logto",
@@ -57,6 +66,8 @@ describe("make upgrade LOGTO_VERSION=x.y.z", () => {
       "[LOGTO_VERSION=1.43.0] ps",
     ]);
     expect(r.stdout).toContain("upgrade: Logto 1.42.0 (svhd/logto:1.42.0) -> 1.43.0 (svhd/logto:1.43.0)");
+    expect(readFileSync(join(work, "docker.log"), "utf8")).toBe("pull svhd/logto:1.43.0\n");
+    expect(r.stdout).toContain("upgrade: built wechat-logto-stack/logto:1.43.0 (svhd/logto:1.43.0 with connectors/wechat)");
     const dumps = readdirSync(join(work, "backups")).filter((f) => f.endsWith(".dump"));
     expect(dumps).toHaveLength(1);
     expect(dumps[0]).toMatch(/^\d{8}T\d{6}Z-before-logto-1\.43\.0\.dump$/);
@@ -81,7 +92,8 @@ describe("make upgrade LOGTO_VERSION=x.y.z", () => {
     const r = await runScript("upgrade.sh", ["1.43.0"], env(compose.bin, { FAKE_LOCAL_IMAGES: "svhd/logto:1.43.0" }));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("upgrade: svhd/logto:1.43.0 is on this machine");
-    expect(compose.calls().some((c) => c.includes("pull"))).toBe(false);
+    expect(existsSync(join(work, "docker.log"))).toBe(false);
+    expect(compose.calls()).toContain("[LOGTO_VERSION=1.43.0] build logto");
   }, 30_000);
 
   it("an image neither here nor pullable stops before anything changes: no backup, .env and Logto untouched", async () => {
@@ -91,7 +103,17 @@ describe("make upgrade LOGTO_VERSION=x.y.z", () => {
     expect(r.stderr).toContain("the image svhd/logto:9.9.9 is neither on this machine nor can it be pulled; nothing was changed");
     expect(readFileSync(join(work, ".env"), "utf8")).toBe(envText);
     expect(readdirSync(work).filter((f) => f === "backups" || f.startsWith(".env."))).toEqual([]);
-    expect(compose.calls().filter((c) => !/ (config|pull logto)$/.test(c))).toEqual([]);
+    expect(compose.calls().filter((c) => !/ config$/.test(c))).toEqual([]);
+  }, 30_000);
+
+  it("the stack's image of the new version does not build: stops before anything changes", async () => {
+    const compose = fakeCompose();
+    const r = await runScript("upgrade.sh", ["1.43.0"], env(compose.bin, { FAKE_LOCAL_IMAGES: "svhd/logto:1.43.0", FAKE_FAIL_ARGS: "build logto" }));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("could not build wechat-logto-stack/logto:1.43.0 (connectors/wechat on svhd/logto:1.43.0, output above); nothing was changed");
+    expect(readFileSync(join(work, ".env"), "utf8")).toBe(envText);
+    expect(readdirSync(work).filter((f) => f === "backups" || f.startsWith(".env."))).toEqual([]);
+    expect(compose.calls().filter((c) => !/ (config|build logto)$/.test(c))).toEqual([]);
   }, 30_000);
 
   it("a failed backup stops before .env or Logto change", async () => {
@@ -163,6 +185,7 @@ describe("make upgrade LOGTO_VERSION=x.y.z", () => {
     const failures: [string, Record<string, string>, RegExp][] = [
       ["compose config fails", { FAKE_FAIL_ON: "config" }, /^error: docker compose config does not resolve the logto service$/m],
       ["image neither here nor pullable", { FAKE_FAIL_ON: "pull" }, /^error: the image svhd\/logto:1\.43\.0 is neither on this machine/m],
+      ["the stack's image does not build", { FAKE_FAIL_ARGS: "build logto" }, /^error: could not build wechat-logto-stack\/logto:1\.43\.0 /m],
       ["postgres does not start", { FAKE_FAIL_ARGS: "up -d --wait postgres" }, /^error: PostgreSQL did not start for the backup; nothing changed$/m],
       ["the backup fails", { PG_DUMP: "false" }, /^error: the backup before the upgrade failed \(above\); nothing changed$/m],
       ["Logto does not stop", { FAKE_FAIL_ARGS: "stop logto" }, /^error: could not stop Logto 1\.42\.0; \.env is back to LOGTO_VERSION=1\.42\.0/m],

@@ -119,6 +119,7 @@ admin=$(env_value "$ENV_FILE" ADMIN_DOMAIN)
 user=$(env_value "$ENV_FILE" LOGTO_ADMIN_USERNAME || true)
 tls=$(env_value "$ENV_FILE" TLS_MODE || true)
 wx=$(env_value "$ENV_FILE" WECHAT_APP_ID || true)
+oa=$(env_value "$ENV_FILE" WECHAT_OA_APP_ID || true)
 
 echo
 echo "The stack is up."
@@ -129,6 +130,9 @@ echo "    user:         ${user:-admin}"
 echo "    password:     LOGTO_ADMIN_PASSWORD in $ENV_FILE (show it: grep '^LOGTO_ADMIN_PASSWORD=' .env)"
 if [ -n "$wx" ]; then
 	echo "  WeChat:         authorization callback domain (授权回调域) to register: $logto"
+fi
+if [ -n "$oa" ]; then
+	echo "  Official Acct:  web authorization domain (网页授权域名) to register: $logto (WeChat's MP_verify_<key>.txt goes into wechat-verify/)"
 fi
 if [ "${tls:-internal}" = internal ]; then
 	echo

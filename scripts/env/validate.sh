@@ -59,7 +59,7 @@ check_secret() { # NAME MIN-LENGTH
 }
 # The optional secrets too must be assigned (maybe empty): Compose refuses to create the file of a
 # secret whose variable is missing ("environment variable ... is not set", compose.yaml `secrets:`).
-for name in WECHAT_APP_SECRET AUTH_LOGTO_SECRET BACKUP_OFFSITE_SECRET BACKUP_OFFSITE_PASSWORD; do
+for name in WECHAT_APP_SECRET WECHAT_OA_APP_SECRET AUTH_LOGTO_SECRET BACKUP_OFFSITE_SECRET BACKUP_OFFSITE_PASSWORD; do
 	if ! env_value "$ENV_FILE" "$name" >/dev/null; then
 		error "$name is missing from $ENV_FILE (Compose hands it to the services as a file, even empty). Fix: add the line $name="
 	fi
@@ -352,6 +352,27 @@ scope=$(get WECHAT_SCOPE)
 if [ -n "$scope" ] && [ "$scope" != snsapi_login ]; then
 	error "WECHAT_SCOPE=$scope: website applications only support snsapi_login. Fix: WECHAT_SCOPE=snsapi_login"
 fi
+# The Official Account (sign-in inside WeChat's browser). In the sandbox the seed gets the emulator's
+# website app and Official Account instead of these, as for WECHAT_APP_ID.
+oa_id=$(get WECHAT_OA_APP_ID)
+oa_secret=$(get WECHAT_OA_APP_SECRET)
+if [ -n "$oa_id" ] && ! matches "$oa_id" 'wx[0-9A-Za-z]{16}'; then
+	error "WECHAT_OA_APP_ID=$oa_id is not an Official Account AppID (wx followed by 16 letters or digits). Fix: copy it from the Official Accounts Platform (设置与开发 > 基本配置), e.g. WECHAT_OA_APP_ID=wx0123456789abcdef"
+elif [ "$oa_id" = wx0000000000000002 ] && [ -z "$sandbox" ]; then
+	error "WECHAT_OA_APP_ID=$oa_id is the WeChat emulator's test Official Account, which works only in the sandbox (\`make up-sandbox\`). Fix: your Official Account's AppID and AppSecret, or empty both"
+fi
+if [ -n "$oa_secret" ] && ! matches "$oa_secret" '[^[:space:]]{1,128}'; then
+	error "WECHAT_OA_APP_SECRET is not an AppSecret (no spaces, at most 128 characters). Fix: copy it from the Official Accounts Platform (设置与开发 > 基本配置)"
+fi
+if [ -n "$oa_id" ] && [ -z "$oa_secret" ]; then
+	error "WECHAT_OA_APP_SECRET is empty while WECHAT_OA_APP_ID is set. Fix: copy the Official Account's AppSecret into WECHAT_OA_APP_SECRET, or empty both."
+fi
+if [ -z "$oa_id" ] && [ -n "$oa_secret" ]; then
+	error "WECHAT_OA_APP_ID is empty while WECHAT_OA_APP_SECRET is set. Fix: set WECHAT_OA_APP_ID (wx...) too, or empty both."
+fi
+if [ -n "$oa_id" ] && [ -z "$wx_id" ] && [ -z "$sandbox" ]; then
+	error "WECHAT_OA_APP_ID is set but WECHAT_APP_ID and WECHAT_APP_SECRET are empty: the Official Account only adds sign-in inside WeChat to the website app. Fix: set those too, or empty WECHAT_OA_APP_ID and WECHAT_OA_APP_SECRET."
+fi
 
 # ---- App --------------------------------------------------------------------------------------
 if [ -n "$(get AUTH_LOGTO_ID)" ] && [ -z "$(get AUTH_LOGTO_SECRET)" ]; then
@@ -443,7 +464,7 @@ fi
 # compose_default NAME: the reference compose.yaml uses when NAME is empty, without the registry part
 # (the one place the pinned tags are written), e.g. postgres:17.9-alpine3.22.
 compose_default() {
-	sed -n "s#.*\${$1:-.*}\([a-z/]*[a-z]:[^}]*\)}.*#\1#p" "$ROOT/compose.yaml" | head -n 1 | sed "s#\${LOGTO_VERSION:?.*#${version:-x.y.z}#"
+	sed -n "s#.*\${$1:-.*}\([a-z/]*[a-z]:[^}]*\)}.*#\1#p" "$ROOT/compose.yaml" | head -n 1 | sed "s#\${LOGTO_VERSION.*#${version:-x.y.z}#"
 }
 # An image variable replaces the whole reference: it must name one release, as compose.yaml's do.
 for name in POSTGRES_IMAGE LOGTO_IMAGE CADDY_IMAGE; do

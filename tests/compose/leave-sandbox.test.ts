@@ -17,6 +17,10 @@ const NAME = "wls-leave-sandbox";
 const SANDBOX_FILES = { COMPOSE_FILE: "compose.yaml:compose.sandbox.yaml" };
 const REAL_WECHAT = { WECHAT_APP_ID: "wx1234567890abcdef", WECHAT_APP_SECRET: "real-looking-secret-0000000000001" };
 const EMULATOR_APP_ID = "wx0000000000000001";
+/** The emulator's Official Account (wechat-emulator/src/users.ts, defaultOaApp), which the sandbox adds. */
+const EMULATOR_OA_APP_ID = "wx0000000000000002";
+/** The WeChat connector as the seed made it: id, factory (the stack's own), website AppID, Official Account AppID. */
+const CONNECTOR_ROW = "select id || '|' || connector_id || '|' || (config->>'appId') || '|' || coalesce(config->>'oaAppId', '') from connectors where id = 'wechat'";
 const WECHAT_HOSTS = ["open.weixin.qq.com", "api.weixin.qq.com"];
 
 // .env.example as a fresh clone has it (WeChat empty), internal TLS.
@@ -93,7 +97,7 @@ describe("leaving the WeChat sandbox", () => {
     // The probe used after leaving: here it must find the emulator.
     const subnets = await projectSubnets();
     expect(onProjectNetwork(subnets, await wechatAddressesSeenByLogto())).toHaveLength(2);
-    expect(await stack.sql("select id || '|' || (config->>'appId') from connectors where connector_id = 'wechat-web'")).toBe(`wechat|${EMULATOR_APP_ID}`);
+    expect(await stack.sql(CONNECTOR_ROW)).toBe(`wechat|wechat-web-oa|${EMULATOR_APP_ID}|${EMULATOR_OA_APP_ID}`);
 
     const b = await browser(["open.weixin.qq.com"]);
     try {
@@ -148,7 +152,8 @@ describe("leaving the WeChat sandbox", () => {
 
     expect(await projectContainers("wechat-emulator")).toBe("");
     expect(onProjectNetwork(await projectSubnets(), await wechatAddressesSeenByLogto())).toEqual([]);
-    expect(await stack.sql("select id || '|' || (config->>'appId') from connectors where connector_id = 'wechat-web'")).toBe(`wechat|${REAL_WECHAT.WECHAT_APP_ID}`);
+    // .env names no Official Account: the emulator's is gone with its website app.
+    expect(await stack.sql(CONNECTOR_ROW)).toBe(`wechat|wechat-web-oa|${REAL_WECHAT.WECHAT_APP_ID}|`);
     // SIGN_IN_METHODS empty with WeChat configured: WeChat only.
     expect(await stack.sql("select social_sign_in_connector_targets::text || '|' || (sign_in->'methods')::text from sign_in_experiences where tenant_id = 'default'")).toBe('["wechat"]|[]');
 

@@ -60,8 +60,6 @@ export const LOGTO_TOAST = {
   invalidCode: "Unable to get access token, please check authorization code.",
   /** connector.general: any other errcode, HTTP errors and timeouts. */
   general: /Error occurred in connector/,
-  /** The experience app's own timeout (ky, 10 s): error.timeout. */
-  timeout: "Request timeout.",
 } as const;
 
 let current: Browser | undefined;

@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -23,7 +23,18 @@ describe("startCaddy with the project's Caddyfile", () => {
   let caddy: Caddy;
   const ups: Record<string, { server: Server; port: number }> = {};
   let stateDir = "";
+  // The operator's folder of WeChat verification files (compose.yaml mounts ./wechat-verify there).
+  let verifyDir = "";
   beforeAll(async () => {
+    verifyDir = makeTempDir("wechat-verify");
+    writeFileSync(join(verifyDir, "MP_verify_AbC123xyz.txt"), "AbC123xyz");
+    // What must stay private although it sits in that folder.
+    writeFileSync(join(verifyDir, "README.md"), "private readme");
+    writeFileSync(join(verifyDir, "notes.txt"), "private notes");
+    writeFileSync(join(verifyDir, ".MP_verify_hidden.txt"), "private dot file");
+    writeFileSync(join(verifyDir, "MP_verify_AbC123xyz.txt.bak"), "private backup");
+    mkdirSync(join(verifyDir, "sub"));
+    writeFileSync(join(verifyDir, "sub", "MP_verify_Nested1.txt"), "private nested");
     for (const n of ["logto", "admin", "app"]) ups[n] = await upstream(n);
     // The seed's console-ready marker, without which the console host answers 503 (caddy/snippets/console-guard).
     stateDir = makeTempDir("console-ready");
@@ -37,7 +48,7 @@ describe("startCaddy with the project's Caddyfile", () => {
       logtoUpstream: `127.0.0.1:${ups.logto!.port}`,
       adminUpstream: `127.0.0.1:${ups.admin!.port}`,
       appUpstream: `127.0.0.1:${ups.app!.port}`,
-      env: { CONSOLE_READY_FILE: consoleReady },
+      env: { CONSOLE_READY_FILE: consoleReady, WECHAT_VERIFY_DIR: verifyDir },
     });
     console.log(`caddy ready in ${Date.now() - started} ms on https ${caddy.httpsPort}`);
   });
@@ -45,6 +56,7 @@ describe("startCaddy with the project's Caddyfile", () => {
     await caddy?.stop();
     for (const u of Object.values(ups)) u.server.close();
     if (stateDir) removeTempDir(stateDir);
+    if (verifyDir) removeTempDir(verifyDir);
   });
 
   it("routes each host to its upstream for a Node process that trusts the harness CA through NODE_EXTRA_CA_CERTS", async () => {
@@ -60,6 +72,33 @@ describe("startCaddy with the project's Caddyfile", () => {
     const direct = await httpRequest(urls[0]!, { ca: (await import("node:fs")).readFileSync(caddy.caFile, "utf8"), hosts: { "app.stack.test": "127.0.0.1" } });
     expect(direct.headers.server).toBeUndefined();
     expect(direct.headers["x-content-type-options"]).toBe("nosniff");
+  });
+
+  it("serves the Official Account's MP_verify_<key>.txt at LOGTO_DOMAIN's root from the operator's folder, a new one without a restart, and nothing else of that folder", async () => {
+    const get = (host: string, path: string) =>
+      httpRequest(`https://${host}:${caddy.httpsPort}${path}`, { ca: readFileSync(caddy.caFile, "utf8"), hosts: { [host]: "127.0.0.1" } });
+    const file = await get("auth.stack.test", "/MP_verify_AbC123xyz.txt");
+    expect(file.status).toBe(200);
+    expect(file.body).toBe("AbC123xyz");
+    expect(file.headers["content-type"]).toMatch(/^text\/plain/);
+
+    // Dropped in while Caddy runs, as an operator does: served at once.
+    writeFileSync(join(verifyDir, "MP_verify_Later42.txt"), "Later42");
+    const later = await get("auth.stack.test", "/MP_verify_Later42.txt");
+    expect([later.status, later.body]).toEqual([200, "Later42"]);
+
+    // No such file: Caddy's 404, not Logto.
+    expect((await get("auth.stack.test", "/MP_verify_Missing9.txt")).status).toBe(404);
+
+    // Every other path, also of files in that folder, goes to Logto as before; none of their content leaks.
+    for (const path of ["/README.md", "/notes.txt", "/.MP_verify_hidden.txt", "/MP_verify_AbC123xyz.txt.bak", "/sub/MP_verify_Nested1.txt", "/MP_verify_..%2Fnotes.txt", "/x/../notes.txt"]) {
+      const res = await get("auth.stack.test", path);
+      expect(res.body, path).not.toContain("private");
+      expect(JSON.parse(res.body) as { name: string }, path).toMatchObject({ name: "logto" });
+    }
+    // Only on Logto's host: the app and the console do not serve it.
+    expect(JSON.parse((await get("app.stack.test", "/MP_verify_AbC123xyz.txt")).body)).toMatchObject({ name: "app", path: "/MP_verify_AbC123xyz.txt" });
+    expect(JSON.parse((await get("admin.stack.test", "/MP_verify_AbC123xyz.txt")).body)).toMatchObject({ name: "admin" });
   });
 
   it("is not trusted without the CA (the trust comes from NODE_EXTRA_CA_CERTS, not from the machine)", async () => {

@@ -53,7 +53,10 @@ describe("compose.yaml project rules", () => {
       expect.stringMatching(/^postgres: image postgres:17 is not pinned/),
     ]);
     expect(mutated((p) => (p.services.caddy!.image = "caddy:latest"))[0]).toMatch(/caddy: image caddy:latest is not pinned/);
-    expect(mutated((p) => (p.services.logto!.image = "svhd/logto"))[0]).toMatch(/logto: image svhd\/logto is not pinned/);
+    // logto is built FROM the Logto image its build arg names.
+    expect(mutated((p) => (p.services.logto!.build!.args!.LOGTO_BASE_IMAGE = "svhd/logto"))).toEqual([
+      expect.stringMatching(/^logto: Dockerfile base image svhd\/logto is not pinned/),
+    ]);
   });
 
   it("fails on an unpinned base image in a built service's Dockerfile", () => {
@@ -93,6 +96,10 @@ describe("compose.yaml project rules", () => {
     expect(mutated((p) => (p.services.caddy!.healthcheck!.test = ["CMD", "curl", "-f", "http://127.0.0.1:2019/config/"]))).toEqual([
       expect.stringMatching(/^caddy: healthcheck runs curl, which caddy:2\.11\.2-alpine does not contain/),
     ]);
+    // The stack's Logto image has what the Logto image it is built from has.
+    expect(mutated((p) => (p.services.logto!.healthcheck!.test = ["CMD", "curl", "-f", "http://127.0.0.1:3001/api/status"]))).toEqual([
+      expect.stringMatching(/^logto: healthcheck runs curl, which svhd\/logto:1\.42\.0 does not contain \(it has: node\)/),
+    ]);
     expect(mutated((p) => (p.services.postgres!.healthcheck!.start_interval = "1s"))).toEqual([
       expect.stringMatching(/^postgres: healthcheck.start_interval needs Docker Engine 25/),
     ]);
@@ -110,6 +117,11 @@ describe("compose.yaml project rules", () => {
     expect(dockerfileBaseImages("ARG NODE=node:22.23.0-alpine3.22\nFROM ${NODE} AS deps\nFROM deps AS build\nFROM --platform=linux/amd64 $NODE\n")).toEqual([
       "node:22.23.0-alpine3.22",
       "node:22.23.0-alpine3.22",
+    ]);
+    // A build arg wins over the ARG default, as in `docker build --build-arg`.
+    expect(dockerfileBaseImages("ARG BASE=svhd/logto:1.42.0\nFROM node:22.23.0-alpine3.22 AS build\nFROM ${BASE}\n", { BASE: "mirror/logto:1.43.0" })).toEqual([
+      "node:22.23.0-alpine3.22",
+      "mirror/logto:1.43.0",
     ]);
   });
 });

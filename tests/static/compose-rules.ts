@@ -10,7 +10,7 @@ export interface ComposePort {
 }
 export interface ComposeService {
   image?: string;
-  build?: { context: string; dockerfile?: string };
+  build?: { context: string; dockerfile?: string; args?: Record<string, string> };
   restart?: string;
   ports?: ComposePort[];
   healthcheck?: { test?: string[]; disable?: boolean; start_interval?: string };
@@ -51,11 +51,14 @@ export function isPinned(ref: string): boolean {
   return /(^|\/)postgres$/.test(repo) && /^\d{2,}\.\d+(-[\w.-]+)?$/.test(tag);
 }
 
-/** Base images of a Dockerfile (FROM lines, ARG defaults substituted, earlier stages and scratch skipped). */
-export function dockerfileBaseImages(text: string): string[] {
+/**
+ * Base images of a Dockerfile (FROM lines, the build's `args` or else the ARG defaults substituted,
+ * earlier stages and scratch skipped).
+ */
+export function dockerfileBaseImages(text: string, buildArgs: Record<string, string> = {}): string[] {
   const stages = new Set<string>();
   const images: string[] = [];
-  for (const s of dockerfileStages(text)) {
+  for (const s of dockerfileStages(text, buildArgs)) {
     if (!stages.has(s.from.toLowerCase()) && s.from !== "scratch") images.push(s.from);
     if (s.name) stages.add(s.name);
   }
@@ -72,7 +75,7 @@ export function checkProject(project: ComposeProject, dockerfiles: Record<string
     if (s.image && !s.build && !isPinned(s.image)) {
       problems.push(`${name}: image ${s.image} is not pinned; use an exact version tag (e.g. caddy:2.11.2-alpine)`);
     }
-    const baseImages = s.build ? dockerfileBaseImages(dockerfiles[name] ?? "") : [];
+    const baseImages = s.build ? dockerfileBaseImages(dockerfiles[name] ?? "", s.build.args) : [];
     for (const base of baseImages) {
       if (!isPinned(base)) problems.push(`${name}: Dockerfile base image ${base} is not pinned; use an exact version tag`);
     }
@@ -95,7 +98,8 @@ export function checkProject(project: ComposeProject, dockerfiles: Record<string
       if (s.healthcheck?.disable || test.length === 0 || test[0] === "NONE") {
         problems.push(`${name}: long-running service without a healthcheck`);
       } else {
-        const image = s.image ?? baseImages.at(-1) ?? "";
+        // A built image has what its final base has (compose.yaml's logto: the Logto image, plus files).
+        const image = (s.build ? baseImages.at(-1) : s.image) ?? "";
         const command = test[0] === "CMD-SHELL" ? (test[1] ?? "").trim().split(/\s+/)[0] : test[1];
         const known = HEALTHCHECK_COMMANDS.find((h) => h.image.test(image));
         if (known && !known.commands.includes(command ?? "")) {

@@ -20,6 +20,7 @@ interface ServiceJson {
   init?: boolean;
   environment?: Record<string, string | null>;
   image?: string;
+  build?: { context: string; dockerfile?: string; args?: Record<string, string> };
   networks?: Record<string, { aliases?: string[] } | null>;
   volumes?: Array<{ type: string; source?: string; target: string; read_only?: boolean }>;
 }
@@ -70,7 +71,9 @@ describe("docker compose config (Compose v2 parser)", () => {
     expect(q.code).toBe(0);
 
     const s = resolved(envFile);
-    expect(s.logto!.image).toBe("svhd/logto:1.42.0");
+    // The stack's own image of the pinned release: the official one plus connectors/wechat.
+    expect(s.logto!.image).toBe("wechat-logto-stack/logto:1.42.0");
+    expect(s.logto!.build).toEqual({ context: REPO, dockerfile: "connectors/wechat/Dockerfile", args: { IMAGE_REGISTRY: "", NPM_REGISTRY: "", LOGTO_BASE_IMAGE: "svhd/logto:1.42.0" } });
     expect(s.logto!.environment).toMatchObject({
       ENDPOINT: "https://auth.localhost",
       ADMIN_ENDPOINT: "https://admin.localhost",
@@ -119,6 +122,8 @@ describe("docker compose config (Compose v2 parser)", () => {
     });
     expect(s.seed!.environment).toMatchObject({
       WECHAT_APP_ID: "wx0123456789abcdef",
+      WECHAT_OA_APP_ID: "wxABCDEF0123456789",
+      WECHAT_OA_APP_SECRET_FILE: "/run/secrets/wechat_oa_app_secret",
       SIGN_IN_METHODS: "wechat,password",
       LOGTO_ADMIN_USERNAME: "root_admin",
       LOGTO_INTERNAL_URL: "http://logto:3001",
@@ -152,6 +157,7 @@ describe("docker compose config (Compose v2 parser)", () => {
       auth_secret: { name: expect.any(String), environment: "AUTH_SECRET" },
       logto_admin_password: { name: expect.any(String), environment: "LOGTO_ADMIN_PASSWORD" },
       wechat_app_secret: { name: expect.any(String), environment: "WECHAT_APP_SECRET" },
+      wechat_oa_app_secret: { name: expect.any(String), environment: "WECHAT_OA_APP_SECRET" },
       auth_logto_secret: { name: expect.any(String), environment: "AUTH_LOGTO_SECRET" },
       backup_offsite_password: { name: expect.any(String), environment: "BACKUP_OFFSITE_PASSWORD" },
       backup_offsite_secret: { name: expect.any(String), environment: "BACKUP_OFFSITE_SECRET" },
@@ -159,7 +165,7 @@ describe("docker compose config (Compose v2 parser)", () => {
     const secretsOf = (service: string) => (p.services[service]!.secrets ?? []).map((x) => x.source).sort();
     expect(secretsOf("postgres")).toEqual(["postgres_password"]);
     expect(secretsOf("logto")).toEqual(["postgres_password"]);
-    expect(secretsOf("seed")).toEqual(["auth_logto_secret", "logto_admin_password", "postgres_password", "wechat_app_secret"]);
+    expect(secretsOf("seed")).toEqual(["auth_logto_secret", "logto_admin_password", "postgres_password", "wechat_app_secret", "wechat_oa_app_secret"]);
     expect(secretsOf("app")).toEqual(["auth_logto_secret", "auth_secret"]);
     expect(secretsOf("caddy")).toEqual([]);
     expect(secretsOf("backup")).toEqual(["backup_offsite_password", "backup_offsite_secret", "postgres_password"]);
@@ -172,17 +178,33 @@ describe("docker compose config (Compose v2 parser)", () => {
     );
     const model = JSON.stringify(p);
     const env = { ...FILLED_SECRETS, ...VPS_ENV } as Record<string, string | undefined>;
-    for (const name of ["POSTGRES_PASSWORD", "AUTH_SECRET", "LOGTO_ADMIN_PASSWORD", "WECHAT_APP_SECRET", "AUTH_LOGTO_SECRET", "BACKUP_OFFSITE_SECRET", "BACKUP_OFFSITE_PASSWORD"]) {
+    for (const name of ["POSTGRES_PASSWORD", "AUTH_SECRET", "LOGTO_ADMIN_PASSWORD", "WECHAT_APP_SECRET", "WECHAT_OA_APP_SECRET", "AUTH_LOGTO_SECRET", "BACKUP_OFFSITE_SECRET", "BACKUP_OFFSITE_PASSWORD"]) {
       expect(env[name], name).toBeTruthy();
       expect(model.includes(env[name]!), `${name}'s value in docker compose config`).toBe(false);
     }
   });
 
-  it("the sandbox hands the seed the emulator's own AppSecret as a file (wechat-emulator/src/users.ts, defaultApp)", () => {
+  it.each([
+    ["defaultApp", "sandbox-app-secret"],
+    ["defaultOaApp", "sandbox-oa-app-secret"],
+  ])("the sandbox hands the seed the emulator's own AppSecret as a file (wechat-emulator/src/users.ts, %s: wechat-emulator/%s)", (app, file) => {
     const users = readFileSync(join(REPO, "wechat-emulator/src/users.ts"), "utf8");
-    const secret = /export const defaultApp = \{[^}]*?\bsecret: "([^"]+)"/s.exec(users)?.[1];
+    const secret = new RegExp(`export const ${app} = \\{[^}]*?\\bsecret: "([^"]+)"`, "s").exec(users)?.[1];
     expect(secret).toBeTruthy();
-    expect(readFileSync(join(REPO, "wechat-emulator/sandbox-app-secret"), "utf8")).toBe(secret);
+    expect(readFileSync(join(REPO, "wechat-emulator", file), "utf8")).toBe(secret);
+  });
+
+  it("the sandbox's seed gets the emulator's Official Account with its website app", () => {
+    const { envFile } = scratchStack(FILLED_SECRETS);
+    const r = run("docker", ["compose", "-f", COMPOSE_FILE, "-f", join(REPO, "compose.sandbox.yaml"), "--env-file", envFile, "config", "--format", "json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const p = JSON.parse(r.stdout) as ProjectJson;
+    expect(p.services.seed!.environment).toMatchObject({
+      WECHAT_APP_ID: "wx0000000000000001",
+      WECHAT_OA_APP_ID: "wx0000000000000002",
+      WECHAT_OA_APP_SECRET_FILE: "/run/secrets/wechat_emulator_oa_app_secret",
+    });
+    expect(p.secrets!.wechat_emulator_oa_app_secret!.file).toBe(join(REPO, "wechat-emulator/sandbox-oa-app-secret"));
   });
 
   it.each(["LOGTO_DOMAIN", "APP_DOMAIN", "ADMIN_DOMAIN"])("an empty %s stops Compose with its name", (name) => {

@@ -60,6 +60,7 @@ function seedVerdict(env: Record<string, string>): string[] {
   }
 }
 
+const WEBSITE_APP = { WECHAT_APP_ID: "wx0123456789abcdef", WECHAT_APP_SECRET: "0123456789abcdef0123456789abcdef" };
 // [what, .env overrides, the sandbox?, the variables both must name ([] = both accept)]
 const cases: Array<[string, Record<string, string>, boolean, string[]]> = [
   ["the no-edit default", {}, false, []],
@@ -72,6 +73,15 @@ const cases: Array<[string, Record<string, string>, boolean, string[]]> = [
   ["an AppID without its secret", { WECHAT_APP_ID: "wx0123456789abcdef" }, false, ["WECHAT_APP_SECRET"]],
   ["a secret without its AppID", { WECHAT_APP_SECRET: "s3cret" }, false, ["WECHAT_APP_ID"]],
   ["an AppSecret with a space", { WECHAT_APP_ID: "wx0123456789abcdef", WECHAT_APP_SECRET: '"two words"' }, false, ["WECHAT_APP_SECRET"]],
+  ["a website app and its Official Account", { ...WEBSITE_APP, WECHAT_OA_APP_ID: "wxABCDEF0123456789", WECHAT_OA_APP_SECRET: "0123456789abcdef0123456789abcdef" }, false, []],
+  ["an Official Account AppID too short", { ...WEBSITE_APP, WECHAT_OA_APP_ID: "wx0123", WECHAT_OA_APP_SECRET: "s3cret" }, false, ["WECHAT_OA_APP_ID"]],
+  ["an Official Account AppID with a character other than letters and digits", { ...WEBSITE_APP, WECHAT_OA_APP_ID: "wx0123456789abcde_", WECHAT_OA_APP_SECRET: "s3cret" }, false, ["WECHAT_OA_APP_ID"]],
+  ["an Official Account AppID without its secret", { ...WEBSITE_APP, WECHAT_OA_APP_ID: "wxABCDEF0123456789" }, false, ["WECHAT_OA_APP_SECRET"]],
+  ["an Official Account secret without its AppID", { ...WEBSITE_APP, WECHAT_OA_APP_SECRET: "s3cret" }, false, ["WECHAT_OA_APP_ID"]],
+  ["an Official Account AppSecret with a space", { ...WEBSITE_APP, WECHAT_OA_APP_ID: "wxABCDEF0123456789", WECHAT_OA_APP_SECRET: '"two words"' }, false, ["WECHAT_OA_APP_SECRET"]],
+  ["an Official Account without the website app", { WECHAT_OA_APP_ID: "wxABCDEF0123456789", WECHAT_OA_APP_SECRET: "s3cret" }, false, ["WECHAT_OA_APP_ID"]],
+  ["the emulator's Official Account outside the sandbox", { ...WEBSITE_APP, WECHAT_OA_APP_ID: "wx0000000000000002", WECHAT_OA_APP_SECRET: "s3cret" }, false, ["WECHAT_OA_APP_ID"]],
+  ["an Official Account in .env in the sandbox (the emulator's apps instead)", { WECHAT_OA_APP_ID: "wxABCDEF0123456789", WECHAT_OA_APP_SECRET: "s3cret" }, true, []],
   ["WECHAT_SCOPE=snsapi_userinfo", { WECHAT_SCOPE: "snsapi_userinfo" }, false, ["WECHAT_SCOPE"]],
   ["WECHAT_SCOPE=snsapi_base", { WECHAT_SCOPE: "snsapi_base" }, false, ["WECHAT_SCOPE"]],
   ["SIGN_IN_METHODS=wechat without WeChat", { SIGN_IN_METHODS: "wechat" }, false, ["SIGN_IN_METHODS"]],

@@ -129,6 +129,7 @@ describe("validate.sh (what `make up` checks before starting anything)", () => {
     }
   });
 
+  const WEBSITE_APP = { WECHAT_APP_ID: "wx0123456789abcdef", WECHAT_APP_SECRET: "s3cret" };
   // [what, overrides, the variable the message must name, a word of the fix]
   const bad: Array<[string, Record<string, string | undefined>, string, RegExp]> = [
     ["a domain with a scheme", { LOGTO_DOMAIN: "https://auth.example.cn" }, "LOGTO_DOMAIN", /scheme.*LOGTO_DOMAIN=auth\.example\.cn/],
@@ -143,6 +144,7 @@ describe("validate.sh (what `make up` checks before starting anything)", () => {
     ["a missing POSTGRES_PASSWORD", { POSTGRES_PASSWORD: "" }, "POSTGRES_PASSWORD", /make secrets/],
     ["a missing AUTH_SECRET", { AUTH_SECRET: undefined }, "AUTH_SECRET", /make secrets/],
     ["no WECHAT_APP_SECRET line (Compose would refuse to create its secret)", { WECHAT_APP_SECRET: undefined }, "WECHAT_APP_SECRET", /add the line WECHAT_APP_SECRET=$/],
+    ["no WECHAT_OA_APP_SECRET line", { WECHAT_OA_APP_SECRET: undefined }, "WECHAT_OA_APP_SECRET", /add the line WECHAT_OA_APP_SECRET=$/],
     ["no AUTH_LOGTO_SECRET line", { AUTH_LOGTO_SECRET: undefined }, "AUTH_LOGTO_SECRET", /add the line AUTH_LOGTO_SECRET=$/],
     ["a missing LOGTO_ADMIN_PASSWORD", { LOGTO_ADMIN_PASSWORD: '""' }, "LOGTO_ADMIN_PASSWORD", /make secrets/],
     ["a short AUTH_SECRET", { AUTH_SECRET: "short" }, "AUTH_SECRET", /at least 32/],
@@ -166,6 +168,11 @@ describe("validate.sh (what `make up` checks before starting anything)", () => {
     ["a WeChat AppID without secret", { WECHAT_APP_ID: "wx0123456789abcdef" }, "WECHAT_APP_SECRET", /AppSecret/],
     ["a WeChat secret without AppID", { WECHAT_APP_SECRET: "0123" }, "WECHAT_APP_ID", /empty both/],
     ["a WeChat scope websites cannot use", { WECHAT_SCOPE: "snsapi_userinfo" }, "WECHAT_SCOPE", /snsapi_login/],
+    ["a malformed Official Account AppID", { ...WEBSITE_APP, WECHAT_OA_APP_ID: "wx-oa", WECHAT_OA_APP_SECRET: "s" }, "WECHAT_OA_APP_ID", /wx followed by 16 letters or digits/],
+    ["an Official Account AppID without secret", { ...WEBSITE_APP, WECHAT_OA_APP_ID: "wxABCDEF0123456789" }, "WECHAT_OA_APP_SECRET", /AppSecret/],
+    ["an Official Account secret without AppID", { ...WEBSITE_APP, WECHAT_OA_APP_SECRET: "0123" }, "WECHAT_OA_APP_ID", /empty both/],
+    ["an Official Account without the website app", { WECHAT_OA_APP_ID: "wxABCDEF0123456789", WECHAT_OA_APP_SECRET: "s3cret" }, "WECHAT_OA_APP_ID", /WECHAT_APP_ID/],
+    ["the emulator's Official Account outside the sandbox", { ...WEBSITE_APP, WECHAT_OA_APP_ID: "wx0000000000000002", WECHAT_OA_APP_SECRET: "s3cret" }, "WECHAT_OA_APP_ID", /make up-sandbox/],
     ["a client id without secret", { AUTH_LOGTO_ID: "abc" }, "AUTH_LOGTO_SECRET", /both/],
     ["BACKUP_RETENTION=0", { BACKUP_RETENTION: "0" }, "BACKUP_RETENTION", /positive integer/],
     ["a schedule of four fields", { BACKUP_SCHEDULE: "0 3 * *" }, "BACKUP_SCHEDULE", /has 4 fields.*BACKUP_SCHEDULE=0 3 \* \* \*/],
@@ -300,6 +307,7 @@ describe("validate.sh (what `make up` checks before starting anything)", () => {
     ["SIGN_IN_METHODS", { SIGN_IN_METHODS: "password,sms" }],
     ["SIGN_IN_METHODS", { SIGN_IN_METHODS: "wechat" }],
     ["WECHAT_APP_ID", { WECHAT_APP_ID: "wxABCDEFGHIJKLMNOP", WECHAT_APP_SECRET: "s3cret" }],
+    ["WECHAT_OA_APP_ID", { ...WEBSITE_APP, WECHAT_OA_APP_ID: "wx0123", WECHAT_OA_APP_SECRET: "s3cret" }],
     ["WECHAT_SCOPE", { WECHAT_SCOPE: "snsapi_userinfo" }],
     ["BACKUP_RETENTION", { BACKUP_RETENTION: "0" }],
     ["BACKUP_SCHEDULE", { BACKUP_SCHEDULE: "0 3 * * 7" }],

@@ -85,6 +85,8 @@ export const VPS_ENV: Record<string, string> = {
   WECHAT_APP_ID: "wx0123456789abcdef",
   WECHAT_APP_SECRET: "0123456789abcdef0123456789abcdef",
   WECHAT_SCOPE: "snsapi_login",
+  WECHAT_OA_APP_ID: "wxABCDEF0123456789",
+  WECHAT_OA_APP_SECRET: "fedcba9876543210fedcba9876543210",
   AUTH_LOGTO_ID: "my-client-id",
   AUTH_LOGTO_SECRET: "my-client-secret",
   ICP_LICENSE: "京ICP备12345678号-1",

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { node22 } from "../../../tests/harness/index.js";
 import { defaultApp, start, type Emulator } from "../../../wechat-emulator/src/index.js";
+import { defaultOaApp } from "../../../wechat-emulator/src/users.js";
 import { repoRoot, runCommand, scriptsDir, type Run } from "../../test/helpers.ts";
 import { httpGet, localhostFallback, lookup, tlsProbe } from "./net.ts";
 
@@ -44,6 +45,8 @@ beforeAll(async () => {
     LOGTO_DOMAIN: "auth.example.com",
     WECHAT_APP_ID: defaultApp.appid,
     WECHAT_APP_SECRET: defaultApp.secret,
+    WECHAT_OA_APP_ID: defaultOaApp.appid,
+    WECHAT_OA_APP_SECRET: defaultOaApp.secret,
   };
 }, 60_000);
 
@@ -53,7 +56,7 @@ afterAll(async () => {
 });
 
 describe("npm run doctor -- --only wechat", () => {
-  it("right appid and secret: 40029 for the made-up code, exit 0", async () => {
+  it("right appids and secrets (website app and Official Account): 40029 for the made-up code, exit 0", async () => {
     const r = await doctor(["--only", "wechat"], base);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
@@ -62,7 +65,36 @@ describe("npm run doctor -- --only wechat", () => {
     expect(lines[1]).toBe(
       "OK    wechat-domain: register this exact authorization callback domain (授权回调域) at WeChat: auth.example.com (no https://, no port, no path)",
     );
-    expect(lines.at(-1)).toBe("doctor: 2 OK, 0 WARN, 0 FAIL, 0 SKIP");
+    expect(lines[2]).toMatch(/^OK {4}wechat-oa: appid wx00…0002 and secret accepted \(a made-up code got 40029 invalid code/);
+    expect(lines[3]).toBe(
+      "OK    wechat-oa-domain: register this exact web authorization domain (网页授权域名) for the Official Account: auth.example.com; put the MP_verify_<key>.txt WeChat offers into wechat-verify/ first (served at https://auth.example.com/MP_verify_<key>.txt)",
+    );
+    expect(lines.at(-1)).toBe("doctor: 4 OK, 0 WARN, 0 FAIL, 0 SKIP");
+  }, 30_000);
+
+  it("the Official Account's secret wrong, or its AppID: 40125 / 40013 naming WECHAT_OA_*, exit 1, the secret never printed", async () => {
+    const secret = "this-oa-secret-is-wrong-0123456789";
+    const r = await doctor(["--only", "wechat"], { ...base, WECHAT_OA_APP_SECRET: secret });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("OK    wechat: appid wx00…0001 and secret accepted");
+    expect(r.stdout).toContain("FAIL  wechat-oa: wrong secret: WeChat answered 40125 (invalid appsecret");
+    expect(r.stdout).toMatch(/\n {6}fix: copy the AppSecret of this app into WECHAT_OA_APP_SECRET \(mp\.weixin\.qq\.com/);
+    expect(r.stdout + r.stderr).not.toContain(secret);
+    const appid = await doctor(["--only", "wechat"], { ...base, WECHAT_OA_APP_ID: "wx9999999999999998" });
+    expect(appid.code).toBe(1);
+    expect(appid.stdout).toContain("FAIL  wechat-oa: wrong appid: WeChat answered 40013 (invalid appid");
+    expect(appid.stdout).toMatch(/\n {6}fix: set WECHAT_OA_APP_ID to the Official Account's AppID/);
+    expect(appid.stdout).not.toContain(defaultOaApp.secret);
+  }, 30_000);
+
+  it("an Official Account AppID without its secret: FAIL naming WECHAT_OA_APP_SECRET; none: SKIP", async () => {
+    const half = await doctor(["--only", "wechat"], { ...base, WECHAT_OA_APP_SECRET: "" });
+    expect(half.code).toBe(1);
+    expect(half.stdout).toContain("FAIL  wechat-oa: WECHAT_OA_APP_SECRET is empty while WECHAT_OA_APP_ID is set");
+    const none = await doctor(["--only", "wechat"], { ...base, WECHAT_OA_APP_ID: "", WECHAT_OA_APP_SECRET: "" });
+    expect(none.code).toBe(0);
+    expect(none.stdout).toContain("SKIP  wechat-oa: WECHAT_OA_APP_ID is empty: no Official Account, WeChat's own browser shows the QR code");
+    expect(none.stdout).toContain("SKIP  wechat-oa-domain: ");
   }, 30_000);
 
   it("wrong secret: 40125 in words, exit 1, the secret never printed", async () => {
@@ -72,7 +104,7 @@ describe("npm run doctor -- --only wechat", () => {
     expect(r.stdout).toContain("FAIL  wechat: wrong secret: WeChat answered 40125 (invalid appsecret");
     expect(r.stdout).toMatch(/\n {6}fix: copy the AppSecret of this app into WECHAT_APP_SECRET/);
     expect(r.stdout + r.stderr).not.toContain(secret);
-    expect(r.stdout.trim().split("\n").at(-1)).toBe("doctor: 1 OK, 0 WARN, 1 FAIL, 0 SKIP");
+    expect(r.stdout.trim().split("\n").at(-1)).toBe("doctor: 3 OK, 0 WARN, 1 FAIL, 0 SKIP");
   }, 30_000);
 
   it("wrong appid: 40013 in words, exit 1", async () => {

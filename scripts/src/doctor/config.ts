@@ -23,6 +23,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): DoctorConfig {
     wechat: {
       ...(e.WECHAT_APP_ID ? { appId: e.WECHAT_APP_ID } : {}),
       ...(e.WECHAT_APP_SECRET ? { appSecret: e.WECHAT_APP_SECRET } : {}),
+      oa: {
+        ...(e.WECHAT_OA_APP_ID ? { appId: e.WECHAT_OA_APP_ID } : {}),
+        ...(e.WECHAT_OA_APP_SECRET ? { appSecret: e.WECHAT_OA_APP_SECRET } : {}),
+      },
       apiBase: origin(e.WECHAT_API_BASE),
     },
     stack: e.DOCTOR_STACK,

@@ -1,7 +1,7 @@
 // Runs the selected check groups in order and returns their results.
 import { checkCertificate } from "./checks/tls.ts";
 import { checkLogtoStatus, checkOidcIssuer } from "./checks/logto.ts";
-import { checkWechatCallbackDomain, checkWechatCredentials } from "./checks/wechat.ts";
+import { checkWechatCallbackDomain, checkWechatCredentials, checkWechatOaCredentials, checkWechatOaDomain } from "./checks/wechat.ts";
 import { checkGroups, type CheckGroup } from "./constant.ts";
 import { httpGet as realHttpGet, tlsProbe as realTlsProbe, type HttpGet, type TlsProbe } from "./net.ts";
 import type { CheckResult, DoctorConfig } from "./types.ts";
@@ -23,6 +23,8 @@ export async function runDoctor(
   if (only.includes("wechat")) {
     add(await checkWechatCredentials(cfg, deps));
     add(checkWechatCallbackDomain(cfg));
+    add(await checkWechatOaCredentials(cfg, deps));
+    add(checkWechatOaDomain(cfg));
   }
   if (only.includes("logto")) {
     add(await checkLogtoStatus(cfg, deps));

@@ -34,6 +34,9 @@ export const doctorEnvGuard = z.object({
   ADMIN_URL: url,
   WECHAT_APP_ID: optionalString,
   WECHAT_APP_SECRET: optionalString,
+  /** The Official Account (sign-in inside WeChat's browser), optional. */
+  WECHAT_OA_APP_ID: optionalString,
+  WECHAT_OA_APP_SECRET: optionalString,
   WECHAT_API_BASE: z.preprocess(
     (v) => (v === "" || v === undefined ? "https://api.weixin.qq.com" : v),
     z.url(),
@@ -56,7 +59,8 @@ export type DoctorConfig = {
   logtoUrl: string;
   appUrl: string;
   adminUrl: string;
-  wechat: { appId?: string; appSecret?: string; apiBase: string };
+  /** The website app, and `oa`, the Official Account: each checked the same way. */
+  wechat: { appId?: string; appSecret?: string; oa: { appId?: string; appSecret?: string }; apiBase: string };
   stack: "up" | "down" | "unknown";
   timeoutMs: number;
 };

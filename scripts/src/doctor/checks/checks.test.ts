@@ -114,6 +114,8 @@ describe("runDoctor", () => {
     expect(names).toEqual([
       "wechat",
       "wechat-domain",
+      "wechat-oa",
+      "wechat-oa-domain",
       "logto",
       "oidc",
       "tls auth.example.com",

@@ -1,33 +1,81 @@
 // WeChat credentials, checked without a user: the token endpoint with a made-up code answers
 // 40029 (invalid code) when appid and secret are right, 40125 when the secret is wrong and
-// 40013 when the appid is wrong. The secret is sent to WeChat only and never printed.
+// 40013 when the appid is wrong. The website app and the Official Account share that endpoint,
+// so both are checked the same way. The secret is sent to WeChat only and never printed.
 import { randomBytes } from "node:crypto";
 import { wechatErrcodes, wechatTokenPath } from "../constant.ts";
 import { describeError, type HttpGet } from "../net.ts";
 import { wechatTokenResponseGuard, type CheckResult, type DoctorConfig } from "../types.ts";
 
-const name = "wechat";
-const consoleHint = "open.weixin.qq.com → 管理中心 → 网站应用 → your app";
+/** One WeChat app as .env names it, and where its operator finds its credentials. */
+type WechatApp = {
+  name: string;
+  idVar: string;
+  secretVar: string;
+  /** What it is, in a sentence: "the website app". */
+  what: string;
+  consoleHint: string;
+  /** The SKIP line when neither variable is set. */
+  off: string;
+};
+
+const websiteApp: WechatApp = {
+  name: "wechat",
+  idVar: "WECHAT_APP_ID",
+  secretVar: "WECHAT_APP_SECRET",
+  what: "the website app",
+  consoleHint: "open.weixin.qq.com → 管理中心 → 网站应用 → your app",
+  off: "WECHAT_APP_ID is empty: Sign in with WeChat is off",
+};
+
+const officialAccount: WechatApp = {
+  name: "wechat-oa",
+  idVar: "WECHAT_OA_APP_ID",
+  secretVar: "WECHAT_OA_APP_SECRET",
+  what: "the Official Account",
+  consoleHint: "mp.weixin.qq.com → 设置与开发 → 基本配置",
+  off: "WECHAT_OA_APP_ID is empty: no Official Account, WeChat's own browser shows the QR code",
+};
 
 /** "wx12…cdef": enough to recognise the appid, in case it was pasted wrong. */
 const maskAppId = (appId: string) =>
   appId.length > 8 ? `${appId.slice(0, 4)}…${appId.slice(-4)}` : appId;
 
-export async function checkWechatCredentials(
+/** The website app's AppID and AppSecret (WECHAT_APP_ID, WECHAT_APP_SECRET). */
+export function checkWechatCredentials(
   cfg: Pick<DoctorConfig, "wechat" | "timeoutMs">,
   deps: { httpGet: HttpGet },
 ): Promise<CheckResult> {
   const { appId, appSecret, apiBase } = cfg.wechat;
+  return checkCredentials(websiteApp, { appId, appSecret }, apiBase, cfg.timeoutMs, deps);
+}
+
+/** The Official Account's AppID and AppSecret (WECHAT_OA_APP_ID, WECHAT_OA_APP_SECRET). */
+export function checkWechatOaCredentials(
+  cfg: Pick<DoctorConfig, "wechat" | "timeoutMs">,
+  deps: { httpGet: HttpGet },
+): Promise<CheckResult> {
+  return checkCredentials(officialAccount, cfg.wechat.oa, cfg.wechat.apiBase, cfg.timeoutMs, deps);
+}
+
+async function checkCredentials(
+  app: WechatApp,
+  { appId, appSecret }: { appId?: string; appSecret?: string },
+  apiBase: string,
+  timeoutMs: number,
+  deps: { httpGet: HttpGet },
+): Promise<CheckResult> {
+  const { name, consoleHint } = app;
   if (!appId && !appSecret) {
-    return { name, status: "SKIP", message: "WECHAT_APP_ID is empty: Sign in with WeChat is off" };
+    return { name, status: "SKIP", message: app.off };
   }
   if (!appId || !appSecret) {
-    const missing = appId ? "WECHAT_APP_SECRET" : "WECHAT_APP_ID";
+    const [missing, set] = appId ? [app.secretVar, app.idVar] : [app.idVar, app.secretVar];
     return {
       name,
       status: "FAIL",
-      message: `${missing} is empty while ${appId ? "WECHAT_APP_ID" : "WECHAT_APP_SECRET"} is set`,
-      fix: `set ${missing} in .env (${consoleHint}), or empty both to turn WeChat off`,
+      message: `${missing} is empty while ${set} is set`,
+      fix: `set ${missing} in .env (${consoleHint}), or empty both to turn ${app === websiteApp ? "WeChat" : "the Official Account"} off`,
     };
   }
 
@@ -39,7 +87,7 @@ export async function checkWechatCredentials(
   });
   let body: string;
   try {
-    const res = await deps.httpGet(`${apiBase}${wechatTokenPath}?${query}`, { timeoutMs: cfg.timeoutMs });
+    const res = await deps.httpGet(`${apiBase}${wechatTokenPath}?${query}`, { timeoutMs });
     if (res.status !== 200) {
       return {
         name,
@@ -89,14 +137,14 @@ export async function checkWechatCredentials(
         name,
         status: "FAIL",
         message: `wrong secret: WeChat answered 40125 (${meaning}) for appid ${shown}`,
-        fix: `copy the AppSecret of this app into WECHAT_APP_SECRET (${consoleHint}; reset it there if lost)`,
+        fix: `copy the AppSecret of this app into ${app.secretVar} (${consoleHint}; reset it there if lost)`,
       };
     case 40013:
       return {
         name,
         status: "FAIL",
         message: `wrong appid: WeChat answered 40013 (${meaning}) for ${shown}`,
-        fix: `set WECHAT_APP_ID to the website app's AppID, 18 characters starting with "wx" (${consoleHint})`,
+        fix: `set ${app.idVar} to ${app.what}'s AppID, 18 characters starting with "wx" (${consoleHint})`,
       };
     case -1:
       return { name, status: "WARN", message: `WeChat answered -1 (${meaning})`, fix: "run make doctor again in a minute" };
@@ -136,5 +184,26 @@ export function checkWechatCallbackDomain(cfg: Pick<DoctorConfig, "logtoDomain" 
     name,
     status: "OK",
     message: `register this exact authorization callback domain (授权回调域) at WeChat: ${cfg.logtoDomain} (no https://, no port, no path)`,
+  };
+}
+
+/** The Official Account's web authorization domain (网页授权域名) and its verification file. */
+export function checkWechatOaDomain(cfg: Pick<DoctorConfig, "logtoDomain" | "wechat">): CheckResult {
+  const name = "wechat-oa-domain";
+  if (!cfg.wechat.oa.appId) {
+    return { name, status: "SKIP", message: "no Official Account; its web authorization domain would be " + cfg.logtoDomain };
+  }
+  if (localHost(cfg.logtoDomain)) {
+    return {
+      name,
+      status: "WARN",
+      message: `LOGTO_DOMAIN ${cfg.logtoDomain} is local: WeChat cannot register it as the Official Account's web authorization domain`,
+      fix: "set LOGTO_DOMAIN to the public host of Logto, or use the WeChat emulator sandbox for local tests",
+    };
+  }
+  return {
+    name,
+    status: "OK",
+    message: `register this exact web authorization domain (网页授权域名) for the Official Account: ${cfg.logtoDomain}; put the MP_verify_<key>.txt WeChat offers into wechat-verify/ first (served at https://${cfg.logtoDomain}/MP_verify_<key>.txt)`,
   };
 }
