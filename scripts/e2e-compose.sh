@@ -48,10 +48,21 @@ value() {
 	printf '%s' "${_v:-$2}"
 }
 
-up() {
+# The e2e env file: .env.example with generated secrets (the domains stay *.localhost), made anew
+# when .env.example has gained a variable since (Compose refuses a secret variable that is missing).
+env_file() {
 	mkdir -p "$E2E_DIR"
-	# .env.example with generated secrets; the domains stay *.localhost.
-	[ -f "$ENV_FILE" ] || sh "$ROOT/scripts/env/generate-secrets.sh" "$ENV_FILE"
+	if [ -f "$ENV_FILE" ]; then
+		missing=$(env_names "$ROOT/.env.example" | while read -r name; do env_names "$ENV_FILE" | grep -qx "$name" || printf '%s ' "$name"; done)
+		[ -z "$missing" ] && return 0
+		echo "e2e: $ENV_FILE lacks ${missing% }: made anew from .env.example"
+		rm -f "$ENV_FILE"
+	fi
+	sh "$ROOT/scripts/env/generate-secrets.sh" "$ENV_FILE"
+}
+
+up() {
+	env_file
 	echo "e2e: starting $PROJECT (build, then wait until healthy; the first build takes minutes)"
 	compose up -d --build --wait
 }
@@ -141,8 +152,7 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 # The bench on the engine: the same stack as the e2e suite, measured from the host.
 bench() {
-	mkdir -p "$E2E_DIR"
-	[ -f "$ENV_FILE" ] || sh "$ROOT/scripts/env/generate-secrets.sh" "$ENV_FILE"
+	env_file
 	echo "e2e: bench: building the images (not timed)"
 	compose build
 	compose down -v --remove-orphans >/dev/null 2>&1 || true
