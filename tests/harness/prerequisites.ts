@@ -8,8 +8,8 @@ import { dirname, join } from "node:path";
 export const CADDY_BIN = process.env.HARNESS_CADDY_BIN ?? "/usr/bin/caddy";
 export const PG_BIN = process.env.HARNESS_PG_BIN ?? "/usr/lib/postgresql/15/bin";
 export const CHROMIUM = process.env.HARNESS_CHROMIUM ?? "/usr/bin/chromium";
-/** What Logto's packages declare (@logto/cli, @logto/schemas: node ^22.14). */
-const NODE22 = { major: 22, minor: 14 };
+/** What Logto's packages declare (@logto/cli, @logto/schemas: node ^22.14), as package.json's engines (readme.test.ts). */
+export const NODE22 = { major: 22, minor: 14 };
 
 const isNode22 = (version: string) => {
   const [major, minor] = version.split(".").map(Number);
