@@ -4,9 +4,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, get as httpGet, type Server } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { createServer as createNetServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../harness/ports.js";
 import { REPO, run, scratchDir } from "./util.js";
 
 const CADDYFILE = join(REPO, "caddy/Caddyfile");
@@ -138,17 +138,6 @@ describe("caddy adapt: what each mode configures", () => {
 });
 
 // ---- Caddy running the Caddyfile on loopback, as the test harness does --------------------------
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface Reply {
   status: number;
