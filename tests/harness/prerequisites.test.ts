@@ -61,4 +61,17 @@ describe("the harness's prerequisites", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("a test that needs one program is told of that one only, with the fix", () => {
+    const absent = { HARNESS_CADDY_BIN: "/nonexistent/caddy", HARNESS_CHROMIUM: "/nonexistent/chromium" };
+    const r = importIn("prerequisites.ts", absent, "console.log(JSON.stringify(m.missingPrerequisites({ only: ['caddy'] })))");
+    expect(JSON.parse(r.out)).toEqual(["Caddy 2 at /nonexistent/caddy: apt-get install caddy, or set HARNESS_CADDY_BIN"]);
+  });
+
+  it("starting PostgreSQL without its programs names them and the fix (not a spawn ENOENT)", () => {
+    const r = importIn("postgres.ts", { HARNESS_PG_BIN: "/nonexistent/pg" }, "return m.startPostgres().then(() => process.exit(0))");
+    expect(r.code).not.toBe(0);
+    expect(r.out).toContain("  - PostgreSQL 15 server programs in /nonexistent/pg: apt-get install postgresql-15, or set HARNESS_PG_BIN");
+    expect(r.out).not.toContain("Chromium");
+  });
 });

@@ -43,10 +43,19 @@ function mayBind443(): boolean {
   }
 }
 
+export type Prerequisite = "node22" | "caddy" | "postgres" | "chromium";
+interface Wanted {
+  /** Also the right to bind port 443 (the e2e project: the WeChat emulator). */
+  port443?: boolean;
+  /** Only these (a test that needs one program); default all four. */
+  only?: Prerequisite[];
+}
+
 /** One line per missing prerequisite: what, where it was looked for, how to get it. */
-export function missingPrerequisites(o: { port443?: boolean } = {}): string[] {
+export function missingPrerequisites(o: Wanted = {}): string[] {
+  const wanted = (p: Prerequisite) => !o.only || o.only.includes(p);
   const missing: string[] = [];
-  if (!findNode22()) {
+  if (wanted("node22") && !findNode22()) {
     missing.push(
       `Node ${NODE22.major} (>= ${NODE22.major}.${NODE22.minor}; this is Node ${process.versions.node} on ${process.platform}-${process.arch}): ` +
         (process.env.HARNESS_NODE22
@@ -54,11 +63,11 @@ export function missingPrerequisites(o: { port443?: boolean } = {}): string[] {
           : "run the tests with Node 22 (e.g. nvm install 22), or set HARNESS_NODE22=/path/to/node22"),
     );
   }
-  if (!existsSync(CADDY_BIN)) missing.push(`Caddy 2 at ${CADDY_BIN}: apt-get install caddy, or set HARNESS_CADDY_BIN`);
-  if (!existsSync(join(PG_BIN, "postgres"))) {
+  if (wanted("caddy") && !existsSync(CADDY_BIN)) missing.push(`Caddy 2 at ${CADDY_BIN}: apt-get install caddy, or set HARNESS_CADDY_BIN`);
+  if (wanted("postgres") && !existsSync(join(PG_BIN, "postgres"))) {
     missing.push(`PostgreSQL 15 server programs in ${PG_BIN}: apt-get install postgresql-15, or set HARNESS_PG_BIN`);
   }
-  if (!existsSync(CHROMIUM)) missing.push(`Chromium at ${CHROMIUM}: apt-get install chromium, or set HARNESS_CHROMIUM`);
+  if (wanted("chromium") && !existsSync(CHROMIUM)) missing.push(`Chromium at ${CHROMIUM}: apt-get install chromium, or set HARNESS_CHROMIUM`);
   if (o.port443 && !mayBind443()) missing.push("root, to bind port 443 on 127.0.0.2 (the WeChat emulator): sudo make test");
   return missing;
 }
@@ -72,7 +81,7 @@ export function prerequisitesError(missing: string[]): Error {
 }
 
 /** Throws prerequisitesError when something is missing. */
-export function assertPrerequisites(o: { port443?: boolean } = {}): void {
+export function assertPrerequisites(o: Wanted = {}): void {
   const missing = missingPrerequisites(o);
   if (missing.length > 0) throw prerequisitesError(missing);
 }
