@@ -33,6 +33,8 @@ export function findNode22(): string | undefined {
   return isNode22(process.versions.node) ? process.execPath : undefined;
 }
 
+const onPath = (program: string) => (process.env.PATH ?? "").split(":").some((dir) => dir !== "" && existsSync(join(dir, program)));
+
 /** Binding port 443 of 127.0.0.2 (the WeChat emulator's address): root, or a lowered unprivileged-port start. */
 function mayBind443(): boolean {
   if (process.platform !== "linux" || process.getuid?.() === 0) return true;
@@ -68,6 +70,7 @@ export function missingPrerequisites(o: Wanted = {}): string[] {
     missing.push(`PostgreSQL 15 server programs in ${PG_BIN}: apt-get install postgresql-15, or set HARNESS_PG_BIN`);
   }
   if (wanted("chromium") && !existsSync(CHROMIUM)) missing.push(`Chromium at ${CHROMIUM}: apt-get install chromium, or set HARNESS_CHROMIUM`);
+  if (wanted("chromium") && !onPath("certutil")) missing.push("certutil on PATH (the test browser's trust store): apt-get install libnss3-tools");
   if (o.port443 && !mayBind443()) missing.push("root, to bind port 443 on 127.0.0.2 (the WeChat emulator): sudo make test");
   return missing;
 }
