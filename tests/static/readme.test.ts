@@ -84,6 +84,18 @@ esac
     expect(r.code, r.stdout).toBe(0);
     expect(sample()).toEqual(r.stdout.split(dir).join(clone).trimEnd().split("\n"));
   });
+
+  it("the sample's build line names the images compose.yaml builds", () => {
+    const said = /\(Compose builds the ([\w ,]+) images;/.exec(readme)?.[1]?.split(/, | and /).map((s) => s.toLowerCase());
+    const built: string[] = [];
+    let service = "";
+    for (const line of readFileSync(join(REPO, "compose.yaml"), "utf8").split("\n")) {
+      service = /^ {2}([\w-]+):$/.exec(line)?.[1] ?? service;
+      if (/^ {4}build:/.test(line)) built.push(service);
+    }
+    expect(built.length).toBeGreaterThan(0);
+    expect(said?.sort()).toEqual(built.sort());
+  });
 });
 
 describe("README claims", () => {
