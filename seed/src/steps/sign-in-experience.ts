@@ -3,7 +3,9 @@
  * never removing what an operator added); with WeChat, `socialSignIn.skipRequiredIdentifiers: true`
  * unless the operator set that field (so a new WeChat user is registered at once instead of being
  * asked for the username a password sign-up policy requires); and the sign-up and sign-in policy
- * of SIGN_IN_METHODS or, when it is empty, of its default (config.ts, `defaultSignInMethods`).
+ * of SIGN_IN_METHODS or, when it is empty, of its default (config.ts, `defaultSignInMethods`);
+ * and the password policy's breach check (`passwordPolicy.rejects.pwned`, LOGTO_PWNED_PASSWORD_CHECK),
+ * which calls api.pwnedpasswords.com whenever a password is set.
  * The policy is printed in one line, `sign-in policy: ...`.
  */
 import { isDeepStrictEqual } from 'node:util';
@@ -35,6 +37,8 @@ export type SignInExperiencePatch = {
   socialSignIn?: SocialSignIn & Record<string, unknown>;
   signUp?: SignUpBody;
   signIn?: SignInBody;
+  /** Whole, like socialSignIn: the operator's other rules go back unchanged. */
+  passwordPolicy?: SignInExperienceState['passwordPolicy'];
 };
 
 /** The policy a SIGN_IN_METHODS value stands for. */
@@ -78,7 +82,7 @@ export const describePolicy = (methods: readonly SignInMethod[], defaulted: bool
 /** Pure: the PATCH body that brings `current` to what the seed owns, or undefined if none. */
 export const planSignInExperience = (
   current: SignInExperienceState,
-  desired: { wechat: boolean; methods: readonly SignInMethod[] }
+  desired: { wechat: boolean; methods: readonly SignInMethod[]; pwnedPasswordCheck: boolean }
 ): SignInExperiencePatch | undefined => {
   const patch: SignInExperiencePatch = {};
   if (desired.wechat && !current.socialSignInConnectorTargets.includes(wechatTarget)) {
@@ -97,6 +101,14 @@ export const planSignInExperience = (
   if (!isDeepStrictEqual(current.signIn, policy.signIn)) {
     patch.signIn = policy.signIn;
   }
+  // Logto's own default (absent) is on: only a value that differs from the setting is written.
+  const { passwordPolicy } = current;
+  if ((passwordPolicy.rejects?.pwned ?? true) !== desired.pwnedPasswordCheck) {
+    patch.passwordPolicy = {
+      ...passwordPolicy,
+      rejects: { ...passwordPolicy.rejects, pwned: desired.pwnedPasswordCheck },
+    };
+  }
   return Object.keys(patch).length > 0 ? patch : undefined;
 };
 
@@ -105,6 +117,7 @@ const fieldNames: Record<keyof SignInExperiencePatch, string> = {
   socialSignIn: 'social sign-up skips required identifiers',
   signUp: 'sign-up policy',
   signIn: 'sign-in policy',
+  passwordPolicy: 'password breach check (api.pwnedpasswords.com)',
 };
 
 export const reconcileSignInExperience = async (context: StepContext): Promise<StepResult> => {
@@ -112,16 +125,21 @@ export const reconcileSignInExperience = async (context: StepContext): Promise<S
   const wechat = Boolean(state.wechatConnector);
   const methods = config.signInMethods;
   log.info(describePolicy(methods, config.signInMethodsDefaulted));
-  const owned = [...(wechat ? [`${wechatTarget} in social sign-in`] : []), `sign-up/sign-in policy ${methods.join(',')}`];
+  const pwnedPasswordCheck = config.pwnedPasswordCheck;
+  const owned = [
+    ...(wechat ? [`${wechatTarget} in social sign-in`] : []),
+    `sign-up/sign-in policy ${methods.join(',')}`,
+    `password breach check ${pwnedPasswordCheck ? 'on' : 'off'}`,
+  ];
 
   const current = await api.request('sign-in-exp', 'GET', '/api/sign-in-exp', {
     guard: signInExperienceGuard,
   });
-  const patch = planSignInExperience(current, { wechat, methods });
+  const patch = planSignInExperience(current, { wechat, methods, pwnedPasswordCheck });
   if (!patch) {
     return { outcome: 'unchanged', detail: listNames(owned) };
   }
-  const fields = (['socialSignInConnectorTargets', 'socialSignIn', 'signUp', 'signIn'] as const)
+  const fields = (['socialSignInConnectorTargets', 'socialSignIn', 'signUp', 'signIn', 'passwordPolicy'] as const)
     .filter((key) => patch[key] !== undefined)
     .map((key) => fieldNames[key]);
   if (!dryRun) {
