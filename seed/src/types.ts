@@ -104,7 +104,7 @@ conforms<Conforms<typeof socialSignInGuard, SocialSignIn>>();
  * sends back the operator's length, character and word rules as they are. A missing `pwned` is
  * on (core-kit's passwordPolicyGuard defaults it to true).
  */
-const passwordPolicyGuard = z.looseObject({
+export const passwordPolicyGuard = z.looseObject({
   rejects: z.looseObject({ pwned: z.boolean().optional() }).optional(),
 });
 conforms<Conforms<typeof passwordPolicyGuard, NonNullable<SignInExperience['passwordPolicy']>>>();

@@ -479,9 +479,10 @@ describe('seed against a Logto', () => {
 
   it('with LOGTO_PWNED_PASSWORD_CHECK=false, turns off the breach check in the sign-in experience and keeps the operator\'s other rules', async () => {
     // Logto's own column, the policy its password checker reads.
-    const pwned = async () => {
+    const pwned = async (tenant = 'default') => {
       const [row] = await query<{ policy: { rejects?: { pwned?: boolean } } }>(
-        `select password_policy as policy from sign_in_experiences where tenant_id = 'default'`
+        `select password_policy as policy from sign_in_experiences where tenant_id = $1`,
+        [tenant]
       );
       return row?.policy;
     };
@@ -494,8 +495,12 @@ describe('seed against a Logto', () => {
     expect(outcomes(unset.stdout)['sign-in-exp']).toBe('unchanged');
 
     const off = await seedOk({ LOGTO_PWNED_PASSWORD_CHECK: 'false' });
-    expect(off.stdout).toMatch(/sign-in-exp\s+updated\s+password breach check \(api\.pwnedpasswords\.com\)/);
+    expect(off.stdout).toMatch(
+      /sign-in-exp\s+updated\s+password breach check \(api\.pwnedpasswords\.com\) and console admin's password breach check/
+    );
     expect(await pwned()).toMatchObject({ length: { min: 12, max: 64 }, rejects: { words: ['wechat'], pwned: false } });
+    // The console's own tenant too: there the admin changes their password (Logto's routes-me).
+    expect((await pwned('admin'))?.rejects?.pwned).toBe(false);
     const again = await seedOk({ LOGTO_PWNED_PASSWORD_CHECK: 'false' });
     expect(outcomes(again.stdout)['sign-in-exp']).toBe('unchanged');
     expect(again.stdout).toMatch(/sign-in-exp\s+unchanged\s+.*password breach check off/);
@@ -504,6 +509,7 @@ describe('seed against a Logto', () => {
     const on = await seedOk({ LOGTO_PWNED_PASSWORD_CHECK: '' });
     expect(outcomes(on.stdout)['sign-in-exp']).toBe('updated');
     expect(await pwned()).toMatchObject({ length: { min: 12, max: 64 }, rejects: { words: ['wechat'], pwned: true } });
+    expect((await pwned('admin'))?.rejects?.pwned).toBe(true);
   }, 120_000);
 
   it('with the WeChat variables emptied, removes its connector and WeChat leaves the sign-in page', async () => {

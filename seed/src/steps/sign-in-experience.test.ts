@@ -4,7 +4,7 @@ import type { SignInExperienceState } from '../types.js';
 
 import { defaultSignInMethods } from '../config.js';
 
-import { describePolicy, planSignInExperience, policyFor } from './sign-in-experience.js';
+import { describePolicy, planPwnedCheck, planSignInExperience, policyFor } from './sign-in-experience.js';
 
 /** SIGN_IN_METHODS=wechat,password keeps Logto's seeded username + password policy. */
 const both = ['wechat', 'password'] as const;
@@ -168,6 +168,17 @@ describe('planSignInExperience: password breach check (LOGTO_PWNED_PASSWORD_CHEC
 
   it('is idempotent once off', () => {
     expect(planSignInExperience({ ...seeded, passwordPolicy: { rejects: { pwned: false } } }, desired(false))).toBeUndefined();
+  });
+});
+
+describe('planPwnedCheck (the admin tenant\'s policy, read by SQL)', () => {
+  it('writes only a change, keeping the rest of the policy', () => {
+    expect(planPwnedCheck({}, true)).toBeUndefined();
+    expect(planPwnedCheck({ rejects: { pwned: true } }, true)).toBeUndefined();
+    expect(planPwnedCheck({ length: { min: 8 }, rejects: { userInfo: true } }, false)).toEqual({
+      length: { min: 8 },
+      rejects: { userInfo: true, pwned: false },
+    });
   });
 });
 

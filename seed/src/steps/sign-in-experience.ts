@@ -5,7 +5,7 @@
  * asked for the username a password sign-up policy requires); and the sign-up and sign-in policy
  * of SIGN_IN_METHODS or, when it is empty, of its default (config.ts, `defaultSignInMethods`);
  * and the password policy's breach check (`passwordPolicy.rejects.pwned`, LOGTO_PWNED_PASSWORD_CHECK),
- * which calls api.pwnedpasswords.com whenever a password is set.
+ * which calls api.pwnedpasswords.com whenever a password is set, here and in the admin tenant.
  * The policy is printed in one line, `sign-in policy: ...`.
  */
 import { isDeepStrictEqual } from 'node:util';
@@ -13,11 +13,11 @@ import { isDeepStrictEqual } from 'node:util';
 import type { SignIn, SignUp, SocialSignIn } from '@logto/schemas';
 
 import type { SignInMethod } from '../config.js';
-import { usernameIdentifier, wechatTarget } from '../constant.js';
+import { adminTenantId, usernameIdentifier, wechatTarget } from '../constant.js';
 import { type StepContext, listNames } from '../context.js';
 import { StepError } from '../errors.js';
 import type { StepResult } from '../log.js';
-import { type SignInExperienceState, signInExperienceGuard } from '../types.js';
+import { type SignInExperienceState, passwordPolicyGuard, signInExperienceGuard } from '../types.js';
 
 /** Bodies use the enums' string values; these mirror `SignUp` and `SignIn` of @logto/schemas. */
 type SignUpBody = Omit<SignUp, 'identifiers' | 'secondaryIdentifiers'> & {
@@ -79,6 +79,15 @@ export const describePolicy = (methods: readonly SignInMethod[], defaulted: bool
   return `sign-in policy: ${signIn}${wechat ? ' (a new WeChat user is registered at first sign-in)' : ''}; ${signUp} (${source})`;
 };
 
+type PasswordPolicy = SignInExperienceState['passwordPolicy'];
+
+/**
+ * Pure: the whole password policy with the breach check as wanted, or undefined when it already
+ * is. Logto's own default (absent) is on. The rest of the policy is kept as it is.
+ */
+export const planPwnedCheck = (policy: PasswordPolicy, pwned: boolean): PasswordPolicy | undefined =>
+  (policy.rejects?.pwned ?? true) === pwned ? undefined : { ...policy, rejects: { ...policy.rejects, pwned } };
+
 /** Pure: the PATCH body that brings `current` to what the seed owns, or undefined if none. */
 export const planSignInExperience = (
   current: SignInExperienceState,
@@ -101,13 +110,9 @@ export const planSignInExperience = (
   if (!isDeepStrictEqual(current.signIn, policy.signIn)) {
     patch.signIn = policy.signIn;
   }
-  // Logto's own default (absent) is on: only a value that differs from the setting is written.
-  const { passwordPolicy } = current;
-  if ((passwordPolicy.rejects?.pwned ?? true) !== desired.pwnedPasswordCheck) {
-    patch.passwordPolicy = {
-      ...passwordPolicy,
-      rejects: { ...passwordPolicy.rejects, pwned: desired.pwnedPasswordCheck },
-    };
+  const passwordPolicy = planPwnedCheck(current.passwordPolicy, desired.pwnedPasswordCheck);
+  if (passwordPolicy) {
+    patch.passwordPolicy = passwordPolicy;
   }
   return Object.keys(patch).length > 0 ? patch : undefined;
 };
@@ -118,6 +123,30 @@ const fieldNames: Record<keyof SignInExperiencePatch, string> = {
   signUp: 'sign-up policy',
   signIn: 'sign-in policy',
   passwordPolicy: 'password breach check (api.pwnedpasswords.com)',
+};
+
+const adminPwnedField = 'console admin\'s password breach check';
+
+/**
+ * The admin tenant (the console's own sign-in, where the admin changes their password: Logto's
+ * routes-me/user.ts checks it against that tenant's policy) gets the same breach check. No
+ * Management API reaches that tenant: SQL as the database owner, as the console-admin step does.
+ * Returns the policy written (or, in a dry run, that would be), undefined when nothing changes.
+ */
+const reconcileAdminPwnedCheck = async ({ config, db, dryRun }: StepContext) => {
+  const { rows } = await db.query<{ policy: unknown }>(
+    `select password_policy as policy from sign_in_experiences where tenant_id = $1 and id = 'default'`,
+    [adminTenantId]
+  );
+  const row = rows[0];
+  const policy = row && planPwnedCheck(passwordPolicyGuard.parse(row.policy), config.pwnedPasswordCheck);
+  if (policy && !dryRun) {
+    await db.query(`update sign_in_experiences set password_policy = $2 where tenant_id = $1 and id = 'default'`, [
+      adminTenantId,
+      JSON.stringify(policy),
+    ]);
+  }
+  return policy;
 };
 
 export const reconcileSignInExperience = async (context: StepContext): Promise<StepResult> => {
@@ -136,12 +165,18 @@ export const reconcileSignInExperience = async (context: StepContext): Promise<S
     guard: signInExperienceGuard,
   });
   const patch = planSignInExperience(current, { wechat, methods, pwnedPasswordCheck });
+  const adminPolicy = await reconcileAdminPwnedCheck(context);
   if (!patch) {
-    return { outcome: 'unchanged', detail: listNames(owned) };
+    return adminPolicy
+      ? { outcome: 'updated', detail: adminPwnedField }
+      : { outcome: 'unchanged', detail: listNames(owned) };
   }
-  const fields = (['socialSignInConnectorTargets', 'socialSignIn', 'signUp', 'signIn', 'passwordPolicy'] as const)
-    .filter((key) => patch[key] !== undefined)
-    .map((key) => fieldNames[key]);
+  const fields = [
+    ...(['socialSignInConnectorTargets', 'socialSignIn', 'signUp', 'signIn', 'passwordPolicy'] as const)
+      .filter((key) => patch[key] !== undefined)
+      .map((key) => fieldNames[key]),
+    ...(adminPolicy ? [adminPwnedField] : []),
+  ];
   if (!dryRun) {
     const updated = await api.request('sign-in-exp', 'PATCH', '/api/sign-in-exp', {
       body: patch,
