@@ -165,19 +165,7 @@ export const reconcileSignInExperience = async (context: StepContext): Promise<S
     guard: signInExperienceGuard,
   });
   const patch = planSignInExperience(current, { wechat, methods, pwnedPasswordCheck });
-  const adminPolicy = await reconcileAdminPwnedCheck(context);
-  if (!patch) {
-    return adminPolicy
-      ? { outcome: 'updated', detail: adminPwnedField }
-      : { outcome: 'unchanged', detail: listNames(owned) };
-  }
-  const fields = [
-    ...(['socialSignInConnectorTargets', 'socialSignIn', 'signUp', 'signIn', 'passwordPolicy'] as const)
-      .filter((key) => patch[key] !== undefined)
-      .map((key) => fieldNames[key]),
-    ...(adminPolicy ? [adminPwnedField] : []),
-  ];
-  if (!dryRun) {
+  if (patch && !dryRun) {
     const updated = await api.request('sign-in-exp', 'PATCH', '/api/sign-in-exp', {
       body: patch,
       guard: signInExperienceGuard,
@@ -191,5 +179,14 @@ export const reconcileSignInExperience = async (context: StepContext): Promise<S
       );
     }
   }
-  return { outcome: 'updated', detail: listNames(fields) };
+  const adminPolicy = await reconcileAdminPwnedCheck(context);
+  const fields = [
+    ...(['socialSignInConnectorTargets', 'socialSignIn', 'signUp', 'signIn', 'passwordPolicy'] as const)
+      .filter((key) => patch?.[key] !== undefined)
+      .map((key) => fieldNames[key]),
+    ...(adminPolicy ? [adminPwnedField] : []),
+  ];
+  return fields.length > 0
+    ? { outcome: 'updated', detail: listNames(fields) }
+    : { outcome: 'unchanged', detail: listNames(owned) };
 };
