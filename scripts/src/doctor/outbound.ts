@@ -159,7 +159,7 @@ export const outboundCalls: readonly OutboundCall[] = [
   },
 ];
 
-const fromWords: Record<Caller, string> = { server: "server", build: "server, build/pull", browser: "browser" };
+const fromWords: Record<Caller, string> = { server: "server", build: "server (pull, build)", browser: "browser" };
 
 /** The README's table, row for row (tests/static/outbound-readme.test.ts). */
 export const outboundTable = (): string =>
