@@ -182,8 +182,8 @@ check_dns() {
   mine=$(host_addrs | grep -v '^127\.' | sort -u | tr '\n' ' ')
   for var in LOGTO_DOMAIN APP_DOMAIN ADMIN_DOMAIN; do
     domain=$(env_get "$var")
-    case $var in LOGTO_DOMAIN) : "${domain:=auth.localhost}" ;; APP_DOMAIN) : "${domain:=app.localhost}" ;; ADMIN_DOMAIN) : "${domain:=admin.localhost}" ;; esac
     case $domain in
+      '') report SKIP "dns $var" "$var is empty (see the env lines above)"; continue ;;
       *[!A-Za-z0-9.-]*) report SKIP "dns $var" "$var=$domain is not a host name (see the env lines above)"; continue ;;
     esac
     if is_local_domain "$domain"; then
