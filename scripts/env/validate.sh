@@ -159,12 +159,12 @@ acme)
 		esac
 	done
 	;;
-*) error "TLS_MODE=$tls is not valid. Fix: TLS_MODE=internal (Caddy's own CA, local) or TLS_MODE=acme (public certificates)" ;;
+*) error "TLS_MODE=$tls is not valid: internal (Caddy's own CA, local) or acme (public certificates). Fix: e.g. TLS_MODE=internal" ;;
 esac
 email=$(get ACME_EMAIL)
 if [ -n "$email" ]; then
 	if ! matches "$email" "[A-Za-z0-9._%+-]+@$HOST_RE\.[a-z]{2,}"; then
-		error "ACME_EMAIL=$email is not a valid e-mail address. Fix: ACME_EMAIL=you@your-domain, or leave it empty."
+		error "ACME_EMAIL=$email is not a valid e-mail address. Fix: your address, or leave it empty, e.g. ACME_EMAIL=ops@your-domain.cn"
 	else
 		case ${email#*@} in
 		example.com | example.org | example.net | *.example.com | *.example.org | *.example.net | localhost | *.localhost)
@@ -499,7 +499,7 @@ if [ -f "$EXAMPLE" ]; then
 	done
 	for name in $known; do
 		if shell_value=$(printenv "$name") && [ "$shell_value" != "$(get "$name")" ]; then
-			warn "$name is set in your shell and overrides $ENV_FILE for Compose. Fix: unset $name."
+			warn "$name is set in your shell and overrides $ENV_FILE for Compose. Fix: unset $name"
 		fi
 	done
 fi
