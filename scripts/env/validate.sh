@@ -1,9 +1,10 @@
 #!/bin/sh
 # Check .env before anything starts (`make up` runs it; `make check-env` alone). One line per problem,
 # each naming the variable and the fix; warnings do not fail. A fix ends with a value that passes,
-# never with a full stop glued to it (it would be pasted with it). The rules on the values the seed
-# also reads are the seed's (seed/src/config.ts); tests/static/config-agreement.test.ts gives both
-# the same values and expects the same verdict: `make up` starts nothing the seed would refuse.
+# never with a full stop glued to it (it would be pasted with it). The rules on the values the seed,
+# the app or the doctor also read are theirs (seed/src/env-rules.ts, the one definition; the host has
+# no Node); tests/static/config-agreement.test.ts gives all the same values and expects the same
+# verdict: `make up` starts nothing the seed or the app would refuse.
 # In the sandbox (COMPOSE_FILE names compose.sandbox.yaml, as `make up-sandbox` sets it) WeChat is
 # the emulator's app, whatever .env says.
 #
