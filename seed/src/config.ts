@@ -189,6 +189,7 @@ const crossChecks = (env: Record<string, string | undefined>): string[] =>
 export type SeedConfig = {
   logtoInternalUrl: string;
   dbUrl: string;
+  /** Host (and port, in tests) of LOGTO_URL and ADMIN_URL: WeChat's callback domain, the console's. */
   logtoDomain: string;
   adminDomain: string;
   /** The app's public origin, no trailing slash. */
