@@ -36,8 +36,11 @@ die() {
   exit 1
 }
 
+# The one reader of .env lines for every script (env_value: as Compose reads them).
+. "$SCRIPTS_DIR/env/lib.sh"
+
 # env_get NAME [DEFAULT]: like Compose, a variable set in the environment wins over .env; then
-# the last NAME= line of .env (quotes removed, " #" comments cut from unquoted values); then DEFAULT.
+# NAME's value in .env (env_value); then DEFAULT when that is empty or missing.
 env_get() {
   if eval "[ -n \"\${$1+set}\" ]"; then
     eval "printf '%s' \"\$$1\""
@@ -45,13 +48,8 @@ env_get() {
   fi
   _line=
   if [ -f "$ENV_FILE" ]; then
-    _line=$(sed -n "s/^[[:space:]]*\(export[[:space:]][[:space:]]*\)\{0,1\}$1[[:space:]]*=[[:space:]]*//p" "$ENV_FILE" | tail -n 1)
+    _line=$(env_value "$ENV_FILE" "$1") || _line=
   fi
-  case $_line in
-    \"*\") _line=${_line#\"}; _line=${_line%\"} ;;
-    \'*\') _line=${_line#\'}; _line=${_line%\'} ;;
-    *) _line=$(printf '%s' "$_line" | sed 's/[[:space:]]#.*$//; s/[[:space:]]*$//') ;;
-  esac
   if [ -z "$_line" ]; then printf '%s' "${2:-}"; else printf '%s' "$_line"; fi
 }
 

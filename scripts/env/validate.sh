@@ -1,9 +1,10 @@
 #!/bin/sh
 # Check .env before anything starts (`make up` runs it; `make check-env` alone). One line per problem,
 # each naming the variable and the fix; warnings do not fail. A fix ends with a value that passes,
-# never with a full stop glued to it (it would be pasted with it). The rules on the values the seed
-# also reads are the seed's (seed/src/config.ts); tests/static/config-agreement.test.ts gives both
-# the same values and expects the same verdict: `make up` starts nothing the seed would refuse.
+# never with a full stop glued to it (it would be pasted with it). The rules on the values the seed,
+# the app or the doctor also read are theirs (seed/src/env-rules.ts, the one definition; the host has
+# no Node); tests/static/config-agreement.test.ts gives all the same values and expects the same
+# verdict: `make up` starts nothing the seed or the app would refuse.
 # In the sandbox (COMPOSE_FILE names compose.sandbox.yaml, as `make up-sandbox` sets it) WeChat is
 # the emulator's app, whatever .env says.
 #
@@ -159,12 +160,12 @@ acme)
 		esac
 	done
 	;;
-*) error "TLS_MODE=$tls is not valid. Fix: TLS_MODE=internal (Caddy's own CA, local) or TLS_MODE=acme (public certificates)" ;;
+*) error "TLS_MODE=$tls is not valid: internal (Caddy's own CA, local) or acme (public certificates). Fix: e.g. TLS_MODE=internal" ;;
 esac
 email=$(get ACME_EMAIL)
 if [ -n "$email" ]; then
 	if ! matches "$email" "[A-Za-z0-9._%+-]+@$HOST_RE\.[a-z]{2,}"; then
-		error "ACME_EMAIL=$email is not a valid e-mail address. Fix: ACME_EMAIL=you@your-domain, or leave it empty."
+		error "ACME_EMAIL=$email is not a valid e-mail address. Fix: your address, or leave it empty, e.g. ACME_EMAIL=ops@your-domain.cn"
 	else
 		case ${email#*@} in
 		example.com | example.org | example.net | *.example.com | *.example.org | *.example.net | localhost | *.localhost)
@@ -504,7 +505,7 @@ if [ -f "$EXAMPLE" ]; then
 	done
 	for name in $known; do
 		if shell_value=$(printenv "$name") && [ "$shell_value" != "$(get "$name")" ]; then
-			warn "$name is set in your shell and overrides $ENV_FILE for Compose. Fix: unset $name."
+			warn "$name is set in your shell and overrides $ENV_FILE for Compose. Fix: unset $name"
 		fi
 	done
 fi

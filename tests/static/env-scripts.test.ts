@@ -315,6 +315,16 @@ describe("validate.sh (what `make up` checks before starting anything)", () => {
     ["BACKUP_MAX_AGE_HOURS", { BACKUP_MAX_AGE_HOURS: "0" }],
     ["LOGTO_VERSION", { LOGTO_VERSION: "latest" }],
     ["ACME_CA", { ACME_CA: "http://ca.example.net/acme/directory" }],
+    ["ACME_EMAIL", { ACME_EMAIL: "ops@example" }],
+    ["TLS_MODE", { TLS_MODE: "letsencrypt" }],
+    ["IMAGE_REGISTRY", { IMAGE_REGISTRY: "https://Registry.example.cn/" }],
+    ["IMAGE_REGISTRY", { IMAGE_REGISTRY: "mirror" }],
+    ["NPM_REGISTRY", { NPM_REGISTRY: "registry.npmmirror.com" }],
+    ["POSTGRES_IMAGE", { POSTGRES_IMAGE: "postgres" }],
+    ["CADDY_IMAGE", { CADDY_IMAGE: "caddy:latest" }],
+    ["BACKUP_OFFSITE_OPTIONS", { BACKUP_OFFSITE_OPTIONS: "bucket-lookup" }],
+    ["LOGTO_DOMAIN", { LOGTO_DOMAIN: "auth.example.cn." }],
+    ["APP_DOMAIN", { APP_DOMAIN: "app.example.cn/path" }],
   ];
   it.each(changed)("a bad %s (%o): the one error names it and ends with a value that passes, no full stop after it", (name, overrides) => {
     const r = validate(overrides);
