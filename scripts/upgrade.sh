@@ -26,7 +26,7 @@ given_image=${LOGTO_IMAGE:-}
 unset LOGTO_VERSION LOGTO_IMAGE
 
 prev=$(env_get LOGTO_VERSION)
-[ -n "$prev" ] || die "$ENV_FILE has no LOGTO_VERSION" "set the version the stack runs now (e.g. LOGTO_VERSION=1.42.0) and run make upgrade again"
+[ -n "$prev" ] || die "$ENV_FILE has no LOGTO_VERSION" "set the version the stack runs now (make check-env names it) and run make upgrade again"
 if [ "$new" = "$prev" ] && [ -z "$given_image" ]; then
   say "upgrade: Logto is already pinned to $new in .env; nothing to do"
   exit 0

@@ -61,6 +61,13 @@ describe("docker compose config (Compose v2 parser)", () => {
     for (const name of ["POSTGRES_PASSWORD", "AUTH_SECRET", "LOGTO_ADMIN_PASSWORD"]) expect(r.stderr).toMatch(new RegExp(`^ERROR ${name} is empty\\. .*make secrets`, "m"));
   });
 
+  it("an .env without LOGTO_VERSION: Compose refuses (no silent default on an upgraded database), naming make check-env", () => {
+    const { envFile } = scratchStack({ ...FILLED_SECRETS, LOGTO_VERSION: undefined });
+    const r = compose(envFile, "config", "-q");
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("LOGTO_VERSION is not set in .env and has no default (the database may be one make upgrade altered); make check-env names the version to set");
+  });
+
   it("the no-edit default (.env.example + `make secrets`) passes and resolves to the local URLs", () => {
     const { dir, envFile } = scratchStack();
     const gen = run("sh", [join(REPO, "scripts/env/generate-secrets.sh")], { env: { STACK_DIR: dir } });
