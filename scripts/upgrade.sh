@@ -1,6 +1,6 @@
 #!/bin/sh
 # make upgrade LOGTO_VERSION=x.y.z [LOGTO_IMAGE=ref]: move the stack to another Logto release.
-#   0. checks first, nothing changed yet: an exact, newer version; the Logto image of that version
+#   0. checks first, nothing changed yet: an exact, newer version; Docker answers; the Logto image of that version
 #      (Compose's own resolution of compose.yaml: LOGTO_IMAGE, else svhd/logto:x.y.z) differs from
 #      the running one and is on this machine or can be pulled; then the stack's own image of it
 #      (wechat-logto-stack/logto:x.y.z: that image plus connectors/wechat) is built
@@ -41,6 +41,7 @@ if [ -n "$file_image" ] && [ -z "$given_image" ]; then
     "name the image of $new as well: make upgrade LOGTO_VERSION=$new LOGTO_IMAGE=<the same repository>:$new"
 fi
 
+require_docker "make upgrade LOGTO_VERSION=$new again"
 # The Logto a stack runs is its base image (the stack's image only adds connectors/wechat to it).
 old_ref=$(logto_base_image)
 [ -n "$old_ref" ] || die "docker compose config does not resolve the logto service" "make check-env, then docker compose config"

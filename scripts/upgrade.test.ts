@@ -28,6 +28,8 @@ beforeEach(() => {
     DOCKER: tool(
       "docker",
       `case $1 in
+  info) [ -z "\${FAKE_DAEMON_DOWN:-}" ] && exit 0
+    echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2 ;;
   image) for i in \${FAKE_LOCAL_IMAGES:-}; do [ "$3" = "$i" ] && exit 0; done ;;
   pull) echo "pull $2" >>"${join(work, "docker.log")}"; [ "\${FAKE_FAIL_ON:-}" != pull ] && exit 0 ;;
 esac
@@ -210,6 +212,20 @@ describe("make upgrade LOGTO_VERSION=x.y.z", () => {
     expect(unpinned.stderr).toMatch(/^error: .*has no LOGTO_VERSION$/m);
     expect(unpinned.stderr).toMatch(/^ {2}fix: \S/m);
   }, 60_000);
+
+  it("with the Docker daemon down: says so in Docker's words, not that the image cannot be pulled; nothing changed", async () => {
+    const compose = fakeCompose();
+    const r = await runScript("upgrade.sh", ["1.43.0"], env(compose.bin, { FAKE_DAEMON_DOWN: "1" }));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^error: the Docker daemon is not reachable \(Cannot connect to the Docker daemon at unix:\/\/\/var\/run\/docker\.sock\. Is the docker daemon running\?\); nothing was changed$/m,
+    );
+    expect(r.stderr).toMatch(/^ {2}fix: start it \(sudo systemctl start docker\).*; then make upgrade LOGTO_VERSION=1\.43\.0 again$/m);
+    expect(r.stderr).not.toContain("neither on this machine");
+    expect(compose.calls()).toEqual([]);
+    expect(existsSync(join(work, "backups"))).toBe(false);
+    expect(readFileSync(join(work, ".env"), "utf8")).toBe(envText);
+  });
 
   it("a failing listing after a healthy upgrade does not turn it into a failure", async () => {
     const r = await runScript("upgrade.sh", ["1.43.0"], env(fakeCompose().bin, { FAKE_FAIL_ARGS: "ps" }));
