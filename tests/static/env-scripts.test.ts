@@ -540,6 +540,7 @@ esac
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("docker compose logs --tail=100 seed");
     expect(r.stderr).toContain("run `make up` again");
+    expect(r.stderr).not.toContain("wechat-emulator");
   });
 
   it("`make up-sandbox` that does not become healthy suggests `make up-sandbox` again, not `make up` (which drops the sandbox)", () => {
@@ -548,6 +549,8 @@ esac
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("run `make up-sandbox` again");
     expect(r.stderr).not.toContain("`make up`");
+    // the emulator's logs with the overlay that names it (plain `docker compose` knows no such service)
+    expect(r.stderr).toMatch(/^ {2}COMPOSE_FILE=compose\.yaml:compose\.sandbox\.yaml docker compose logs --tail=100 wechat-emulator +the WeChat emulator$/m);
   });
 
   const realWechat = { ...FILLED_SECRETS, WECHAT_APP_ID: "wx1234567890abcdef", WECHAT_APP_SECRET: "real-looking-secret" };
