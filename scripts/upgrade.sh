@@ -112,6 +112,10 @@ if ! (
   die "could not pin LOGTO_VERSION=$new in .env; .env is as before, nothing else changed" "make .env writable, then make upgrade LOGTO_VERSION=$new again"
 fi
 
+# From here on .env names $new: an interrupted upgrade (Ctrl-C, a closed SSH session) says so and
+# prints the way back, like a failed step. Running make upgrade again would find $new pinned already.
+trap 'trap - INT TERM HUP; fail_with_rollback "make upgrade was interrupted after .env was set to LOGTO_VERSION=$new" "make up finishes the upgrade (Logto deploys the alterations of $new when it starts)"' INT TERM HUP
+
 say "upgrade: step 3/5 stop Logto $prev and deploy the database alterations of $new with its image ..."
 if ! $COMPOSE stop logto; then
   cp -p "$env_bak" "$ENV_FILE"
@@ -126,6 +130,7 @@ $COMPOSE run --rm --no-deps logto "npm run alteration deploy latest" ||
 say "upgrade: step 4/5 start and wait until every service is healthy ..."
 $COMPOSE up -d --wait ||
   fail_with_rollback "the stack did not become healthy on Logto $new" "docker compose ps -a; docker compose logs logto"
+trap - INT TERM HUP
 # only a listing: the upgrade is done whatever it says
 $COMPOSE ps || :
 say "upgrade: step 5/5 done, Logto $new is up and healthy. Backup: backups/$backup_name.dump"

@@ -175,6 +175,23 @@ describe("make upgrade LOGTO_VERSION=x.y.z", () => {
     expect(compose.calls().some((c) => c.endsWith("up -d --wait"))).toBe(false);
   }, 30_000);
 
+  it("interrupted during the alterations (Ctrl-C, SSH gone): exit 1 with error:, fix: and the rollback steps", async () => {
+    const compose = fakeCompose();
+    // the alterations' `docker compose run` ends with the signal sent to make upgrade's shell
+    const interrupting = join(work, "compose-interrupted");
+    writeFileSync(interrupting, `#!/bin/sh
+if [ "$1" = run ]; then kill -TERM $PPID; exit 143; fi
+exec ${compose.bin} "$@"
+`);
+    chmodSync(interrupting, 0o755);
+    const r = await runScript("upgrade.sh", ["1.43.0"], env(interrupting));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: make upgrade was interrupted after \.env was set to LOGTO_VERSION=1\.43\.0$/m);
+    expect(r.stderr).toMatch(/^ {2}fix: make up finishes the upgrade .*; or roll back to 1\.42\.0 as printed below$/m);
+    expect(r.stdout).toMatch(/make restore FILE=backups\/\d{8}T\d{6}Z-before-logto-1\.43\.0\.dump YES=1/);
+    expect(compose.calls().some((c) => c.endsWith("up -d --wait"))).toBe(false);
+  }, 30_000);
+
   it("unhealthy after the upgrade: exit 1 with the rollback steps", async () => {
     const compose = fakeCompose();
     const r = await runScript("upgrade.sh", ["1.43.0"], env(compose.bin, { FAKE_FAIL_ARGS: "up -d --wait" }));
