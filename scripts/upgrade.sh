@@ -28,7 +28,7 @@ unset LOGTO_VERSION LOGTO_IMAGE
 prev=$(env_get LOGTO_VERSION)
 [ -n "$prev" ] || die "$ENV_FILE has no LOGTO_VERSION" "set the version the stack runs now (make check-env names it) and run make upgrade again"
 if [ "$new" = "$prev" ] && [ -z "$given_image" ]; then
-  say "upgrade: Logto is already pinned to $new in .env; nothing to do"
+  say "upgrade: Logto is already pinned to $new in .env; nothing to do (after a make upgrade to $new that failed: make up finishes it, or roll back as it printed)"
   exit 0
 fi
 if ! version_ge "$new" "$prev"; then
@@ -125,7 +125,7 @@ fi
 # compose.yaml's entrypoint gives the line DB_URL (from the password file) and runs it.
 $COMPOSE run --rm --no-deps logto "npm run alteration deploy latest" ||
   fail_with_rollback "the database alterations of $new failed (each runs in a transaction; earlier ones may be applied)" \
-    "read the alteration's error above"
+    "read the alteration's error above, remove its cause, then make up (Logto deploys the remaining alterations when it starts)"
 
 say "upgrade: step 4/5 start and wait until every service is healthy ..."
 $COMPOSE up -d --wait ||

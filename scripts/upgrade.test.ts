@@ -164,6 +164,8 @@ describe("make upgrade LOGTO_VERSION=x.y.z", () => {
     const current = await runScript("upgrade.sh", ["1.42.0"], env(compose.bin));
     expect(current.code).toBe(0);
     expect(current.stdout).toContain("already pinned to 1.42.0");
+    // what a second try after a failed upgrade sees: not a bare "nothing to do"
+    expect(current.stdout).toContain("after a make upgrade to 1.42.0 that failed: make up finishes it, or roll back as it printed");
   }, 30_000);
 
   it("failed alterations: exit 1 with the rollback steps, nothing started", async () => {
@@ -171,6 +173,7 @@ describe("make upgrade LOGTO_VERSION=x.y.z", () => {
     const r = await runScript("upgrade.sh", ["1.43.0"], env(compose.bin, { FAKE_FAIL_ON: "run" }));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("the database alterations of 1.43.0 failed");
+    expect(r.stderr).toMatch(/^ {2}fix: read the alteration's error above, remove its cause, then make up .*; or roll back to 1\.42\.0 as printed below$/m);
     expect(r.stdout).toContain("To roll back to Logto 1.42.0");
     expect(compose.calls().some((c) => c.endsWith("up -d --wait"))).toBe(false);
   }, 30_000);
