@@ -292,7 +292,7 @@ describe("validate.sh (what `make up` checks before starting anything)", () => {
 
   // issue 13: each message names the variable the user changed and ends with a value that passes,
   // with no full stop glued to it (pasted, it would be refused again).
-  const changed: Array<[string, Record<string, string>]> = [
+  const changed: Array<[string, Record<string, string | undefined>]> = [
     ["LOGTO_DOMAIN", { LOGTO_DOMAIN: "https://auth.example.cn/" }],
     ["LOGTO_DOMAIN", { LOGTO_DOMAIN: "Auth.Example.cn" }],
     ["APP_DOMAIN", { APP_DOMAIN: "www.example.cn:8443" }],
