@@ -293,7 +293,7 @@ if [ -z "$version" ]; then
 	if [ -n "$upgraded" ]; then
 		error "LOGTO_VERSION is not set (no default: an older Logto than the one that last altered the database does not run on it; backups/ has the backup make upgrade took before moving to $upgraded). Fix: unless you rolled that upgrade back, LOGTO_VERSION=$upgraded"
 	else
-		error "LOGTO_VERSION is not set (no default: an older Logto than the one that last altered the database does not run on it; backups/ shows no make upgrade). Fix: the version this stack runs; never upgraded, the one of .env.example: LOGTO_VERSION=$(example_value LOGTO_VERSION)"
+		error "LOGTO_VERSION is not set (no default: an older Logto than the one that last altered the database does not run on it; backups/ shows no make upgrade). Fix: the version this stack ran last (docker ps -a lists its image wechat-logto-stack/logto:<version>); never upgraded, the one of .env.example: LOGTO_VERSION=$(example_value LOGTO_VERSION)"
 	fi
 elif ! matches "$version" '[0-9]+\.[0-9]+\.[0-9]+'; then
 	error "LOGTO_VERSION=$version is not an exact version (not latest or 1.42). Fix: an image tag like LOGTO_VERSION=1.42.0"
