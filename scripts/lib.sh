@@ -75,6 +75,14 @@ env_set() {
   ' "$ENV_FILE" >"$_tmp" && mv -f "$_tmp" "$ENV_FILE" || { rm -f "$_tmp"; die "cannot rewrite $ENV_FILE"; }
 }
 
+# require_docker AGAIN: stop, in Docker's own words, when its daemon does not answer (every later
+# step, and every command a failure would suggest, would fail the same way); AGAIN: what to run then
+require_docker() {
+  _err=$(${DOCKER:-docker} info --format '{{.ServerVersion}}' 2>&1 >/dev/null) ||
+    die "the Docker daemon is not reachable ($(printf '%s\n' "$_err" | sed -n '/./{p;q;}')); nothing was changed" \
+      "start it (sudo systemctl start docker), or check DOCKER_HOST and that you may use its socket; then $1"
+}
+
 # compose_running SERVICE: true when the service has a running container.
 compose_running() {
   [ -n "$($COMPOSE ps --status running -q "$1" 2>/dev/null)" ]

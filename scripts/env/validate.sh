@@ -287,7 +287,16 @@ fi
 
 # ---- Logto --------------------------------------------------------------------------------------
 version=$(get LOGTO_VERSION)
-if [ -n "$version" ] && ! matches "$version" '[0-9]+\.[0-9]+\.[0-9]+'; then
+if [ -z "$version" ]; then
+	# No default (compose.yaml requires it): Logto must stay the release that last altered the
+	# database. The newest pre-upgrade backup (scripts/upgrade.sh names it) says where make upgrade went.
+	upgraded=$(ls -1 "${BACKUP_DIR:-$ROOT/backups}" 2>/dev/null | sed -n 's/^[0-9]\{8\}T[0-9]\{6\}Z-before-logto-\([0-9]*\.[0-9]*\.[0-9]*\)\.dump$/\1/p' | tail -n 1)
+	if [ -n "$upgraded" ]; then
+		error "LOGTO_VERSION is not set (no default: an older Logto than the one that last altered the database does not run on it; backups/ has the backup make upgrade took before moving to $upgraded). Fix: unless you rolled that upgrade back, LOGTO_VERSION=$upgraded"
+	else
+		error "LOGTO_VERSION is not set (no default: an older Logto than the one that last altered the database does not run on it; backups/ shows no make upgrade). Fix: the version this stack ran last (docker ps -a lists its image wechat-logto-stack/logto:<version>); never upgraded, the one of .env.example: LOGTO_VERSION=$(example_value LOGTO_VERSION)"
+	fi
+elif ! matches "$version" '[0-9]+\.[0-9]+\.[0-9]+'; then
 	error "LOGTO_VERSION=$version is not an exact version (not latest or 1.42). Fix: an image tag like LOGTO_VERSION=1.42.0"
 fi
 user=$(get LOGTO_ADMIN_USERNAME)
