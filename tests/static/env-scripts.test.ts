@@ -367,6 +367,66 @@ describe("validate.sh (what `make up` checks before starting anything)", () => {
     });
   });
 
+  describe("DNS-01 (ACME_DNS_PROVIDER): the provider's key, and compose.dns.yaml through COMPOSE_FILE", () => {
+    const DNS_ENV = { ...VPS_ENV, COMPOSE_FILE: "compose.yaml:compose.dns.yaml" };
+    const KEYS: Record<string, { ACME_DNS_KEY_ID: string; ACME_DNS_SECRET: string }> = {
+      alidns: { ACME_DNS_KEY_ID: "LTAI5tExampleAccessKeyId", ACME_DNS_SECRET: "ExampleAccessKeySecret0123456789" },
+      tencentcloud: { ACME_DNS_KEY_ID: "AKIDExampleSecretId0123456789abcdef", ACME_DNS_SECRET: "ExampleSecretKey0123456789abcdef" },
+      cloudflare: { ACME_DNS_KEY_ID: "", ACME_DNS_SECRET: "Example-Cloudflare_Api-Token-0123456789" },
+    };
+    const errors = (stderr: string) => stderr.split("\n").filter((l) => l.startsWith("ERROR"));
+
+    it.each(Object.keys(KEYS))("%s with its key and compose.dns.yaml in .env's COMPOSE_FILE: valid, no warning", (provider) => {
+      const r = validate({ ...DNS_ENV, ACME_DNS_PROVIDER: provider, ...KEYS[provider] });
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+    });
+
+    it("a cloudflare token of the new format (cfut_...) is accepted; COMPOSE_FILE from the shell counts as Compose reads it", () => {
+      const env = { ...VPS_ENV, ACME_DNS_PROVIDER: "cloudflare", ACME_DNS_SECRET: `cfut_${"a1B2".repeat(10)}` };
+      const r = validate(env, { COMPOSE_FILE: "compose.yaml:compose.dns.yaml" });
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+    });
+
+    it.each([
+      ["alidns", ["ACME_DNS_KEY_ID", "ACME_DNS_SECRET"], /AccessKey ID of a RAM user/],
+      ["tencentcloud", ["ACME_DNS_KEY_ID", "ACME_DNS_SECRET"], /SecretId of a CAM sub-user/],
+      ["cloudflare", ["ACME_DNS_SECRET"], /Cloudflare API token with Zone:Read and DNS:Edit/],
+    ])("%s without its credentials is refused, one error naming each missing variable", (provider, missing, what) => {
+      const r = validate({ ...DNS_ENV, ACME_DNS_PROVIDER: provider, ACME_DNS_KEY_ID: "", ACME_DNS_SECRET: undefined });
+      expect(r.code).toBe(2);
+      const lines = errors(r.stderr);
+      expect(lines.map((l) => /^ERROR (\S+)/.exec(l)![1])).toEqual(missing);
+      for (const line of lines) expect(line).toMatch(new RegExp(`is empty.* while ACME_DNS_PROVIDER=${provider}\\. Fix: set \\S+ to `));
+      expect(r.stderr).toMatch(what);
+      expect(r.stderr).toContain(`${missing.length} error(s)`);
+    });
+
+    it.each([
+      ["an unknown provider", { ACME_DNS_PROVIDER: "aliyun" }, "ACME_DNS_PROVIDER=aliyun", /alidns \(Alibaba Cloud DNS\), tencentcloud \(Tencent Cloud DNSPod\) or cloudflare/],
+      ["a provider without compose.dns.yaml", { ACME_DNS_PROVIDER: "alidns", ...KEYS.alidns, COMPOSE_FILE: undefined }, "ACME_DNS_PROVIDER=alidns needs the Caddy build", /Fix: COMPOSE_FILE=compose\.yaml:compose\.dns\.yaml$/],
+      ["compose.dns.yaml without a provider", { ACME_DNS_PROVIDER: "" }, "COMPOSE_FILE names compose.dns.yaml", /ACME_DNS_PROVIDER=alidns/],
+      ["a key id for cloudflare", { ACME_DNS_PROVIDER: "cloudflare", ...KEYS.cloudflare, ACME_DNS_KEY_ID: "abc" }, "ACME_DNS_KEY_ID is set", /Fix: ACME_DNS_KEY_ID=$/],
+      ["a Cloudflare token's id instead of its value", { ACME_DNS_PROVIDER: "cloudflare", ACME_DNS_SECRET: "0123456789abcdef0123456789abcdef" }, "ACME_DNS_SECRET is not a Cloudflare API token", /not its 32-character id/],
+      ["a secret with a space", { ACME_DNS_PROVIDER: "alidns", ...KEYS.alidns, ACME_DNS_SECRET: '"abc def"' }, "ACME_DNS_SECRET has spaces", /copy that AccessKey's Secret again/],
+      ["a key id with a quote inside", { ACME_DNS_PROVIDER: "tencentcloud", ...KEYS.tencentcloud, ACME_DNS_KEY_ID: "AKID'x" }, "ACME_DNS_KEY_ID is not a key id", /SecretId/],
+    ])("%s is refused, naming it", (_what, overrides, message, fix) => {
+      const r = validate({ ...DNS_ENV, ...overrides });
+      expect(r.code, r.stderr).toBe(2);
+      const lines = errors(r.stderr);
+      expect(lines, r.stderr).toHaveLength(1);
+      expect(lines[0]).toContain(`ERROR ${message}`);
+      expect(lines[0]).toMatch(fix);
+    });
+
+    it("a provider with TLS_MODE=internal: a warning that no certificate is asked for", () => {
+      const r = validate({ COMPOSE_FILE: "compose.yaml:compose.dns.yaml", ACME_DNS_PROVIDER: "alidns", ...KEYS.alidns });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/^WARN +ACME_DNS_PROVIDER=alidns but TLS_MODE=internal.*Fix: TLS_MODE=acme, or empty ACME_DNS_PROVIDER$/m);
+    });
+  });
+
   it("a URL in LOGTO_DOMAIN is one error, without a TLS warning about a name that will change", () => {
     const r = validate({ LOGTO_DOMAIN: "https://auth.example.cn" });
     expect(r.stderr).not.toMatch(/^WARN/m);
