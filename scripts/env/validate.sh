@@ -251,6 +251,16 @@ alidns | tencentcloud | cloudflare)
 	;;
 *) error "ACME_DNS_PROVIDER=$dns is not a DNS provider of the stack's Caddy build. Fix: ACME_DNS_PROVIDER=alidns (Alibaba Cloud DNS), tencentcloud (Tencent Cloud DNSPod) or cloudflare, or empty (HTTP-01 on ports 80/443)" ;;
 esac
+goproxy=$(get GOPROXY)
+if [ -n "$goproxy" ]; then
+	set -f # split the list on , and | only, no globbing
+	for proxy in $(printf '%s\n' "$goproxy" | tr ',|' '  '); do
+		if ! matches "$proxy" 'https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^[:space:]"'"'"']*)?|direct|off'; then
+			error "GOPROXY has \"$proxy\", which is not a Go module proxy URL (https://...), direct or off. Fix: e.g. GOPROXY=https://goproxy.cn,direct"
+		fi
+	done
+	set +f
+fi
 
 # ---- console allowlist -------------------------------------------------------------------------
 # Caddy's remote_ip matcher parses each range with Go's netip (ParsePrefix with a "/", else ParseAddr)

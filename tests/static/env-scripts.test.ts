@@ -314,6 +314,7 @@ describe("validate.sh (what `make up` checks before starting anything)", () => {
     ["BACKUP_MAX_AGE_HOURS", { BACKUP_MAX_AGE_HOURS: "0" }],
     ["LOGTO_VERSION", { LOGTO_VERSION: "latest" }],
     ["ACME_CA", { ACME_CA: "http://ca.example.net/acme/directory" }],
+    ["GOPROXY", { GOPROXY: "goproxy.cn" }],
   ];
   it.each(changed)("a bad %s (%o): the one error names it and ends with a value that passes, no full stop after it", (name, overrides) => {
     const r = validate(overrides);
@@ -377,7 +378,7 @@ describe("validate.sh (what `make up` checks before starting anything)", () => {
     const errors = (stderr: string) => stderr.split("\n").filter((l) => l.startsWith("ERROR"));
 
     it.each(Object.keys(KEYS))("%s with its key and compose.dns.yaml in .env's COMPOSE_FILE: valid, no warning", (provider) => {
-      const r = validate({ ...DNS_ENV, ACME_DNS_PROVIDER: provider, ...KEYS[provider] });
+      const r = validate({ ...DNS_ENV, ACME_DNS_PROVIDER: provider, ...KEYS[provider], GOPROXY: "https://goproxy.cn,direct" });
       expect(r.stderr).toBe("");
       expect(r.code).toBe(0);
     });
