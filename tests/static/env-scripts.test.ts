@@ -511,6 +511,7 @@ esac
     "compose exec -T backup cat /run/secrets/postgres_password",
     "compose exec -T backup cat /run/secrets/backup_offsite_password",
     "compose exec -T backup cat /run/secrets/backup_offsite_secret",
+    "compose exec -T caddy cat /run/secrets/acme_dns_secret",
   ];
   const seedAfresh = "compose --progress quiet rm --force seed";
 
@@ -647,6 +648,18 @@ esac
       upCall,
     ]);
     for (const value of [pg, oldAuthSecret, FILLED_SECRETS.AUTH_SECRET]) expect(docker.calls().join("\n") + r.stdout + r.stderr).not.toContain(value);
+  });
+
+  it("with DNS-01 (compose.dns.yaml), a changed ACME_DNS_SECRET recreates caddy, whose copy is the old key; no value on a command line", () => {
+    const token = "New-Cloudflare_Api-Token-0123456789abc";
+    const { dir } = scratchStack({ ...VPS_ENV, ACME_DNS_PROVIDER: "cloudflare", ACME_DNS_SECRET: token, COMPOSE_FILE: "compose.yaml:compose.dns.yaml" });
+    const oldToken = "Old-Cloudflare_Api-Token-0123456789abc";
+    const docker = fakeDocker({ running: { caddy: { acme_dns_secret: oldToken } } });
+    const r = up(dir, docker);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("recreating caddy: a secret it uses changed in .env");
+    expect(docker.calls()).toContain("compose --progress quiet rm --stop --force caddy");
+    for (const value of [token, oldToken]) expect(docker.calls().join("\n") + r.stdout + r.stderr).not.toContain(value);
   });
 
   it("unchanged secrets: nothing is removed but the one-shot seed", () => {
