@@ -179,9 +179,14 @@ describe("docker compose config (Compose v2 parser)", () => {
     // make up compares the running services' copies with .env (scripts/env/up.sh): the same pairs.
     const upSh = readFileSync(join(REPO, "scripts/env/up.sh"), "utf8");
     const compared = [...upSh.matchAll(/\b([a-z-]+):([a-z_]+):([A-Z_]+)\b/g)].map((m) => `${m[1]}:${m[2]}:${m[3]}`).sort();
-    const longRunning = Object.entries(p.services).filter(([name]) => !["seed", "prepare"].includes(name));
+    // ... with compose.dns.yaml too, whose caddy has the DNS provider's secret.
+    const dns = scratchStack({ ...FILLED_SECRETS, ...VPS_ENV, TLS_MODE: "acme", ACME_DNS_PROVIDER: "cloudflare", ACME_DNS_SECRET: "t".repeat(40) });
+    const withDns = run("docker", ["compose", "-f", COMPOSE_FILE, "-f", join(REPO, "compose.dns.yaml"), "--env-file", dns.envFile, "config", "--format", "json"]);
+    expect(withDns.code, withDns.stderr).toBe(0);
+    const pd = JSON.parse(withDns.stdout) as ProjectJson;
+    const longRunning = Object.entries(pd.services).filter(([name]) => !["seed", "prepare"].includes(name));
     expect(compared).toEqual(
-      longRunning.flatMap(([name, svc]) => (svc.secrets ?? []).map((x) => `${name}:${x.source}:${p.secrets![x.source]!.environment}`)).sort(),
+      longRunning.flatMap(([name, svc]) => (svc.secrets ?? []).map((x) => `${name}:${x.source}:${pd.secrets![x.source]!.environment}`)).sort(),
     );
     const model = JSON.stringify(p);
     const env = { ...FILLED_SECRETS, ...VPS_ENV } as Record<string, string | undefined>;
