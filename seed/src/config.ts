@@ -24,6 +24,9 @@ import {
   wechatOaAppSecretMessage,
   wechatOaAppIdPattern,
   wechatScopes,
+  defaultPwnedCheck,
+  pwnedCheckMessage,
+  pwnedCheckValues,
 } from './env-rules.js';
 import { ConfigError } from './errors.js';
 
@@ -130,11 +133,8 @@ const environmentGuard = z
     ),
     LOGTO_PWNED_PASSWORD_CHECK: optionalText.pipe(
       z
-        .enum(['true', 'false'], {
-          error:
-            'must be true or false (false where api.pwnedpasswords.com cannot be reached, as in mainland China: there setting a password fails with a 500)',
-        })
-        .default('true')
+        .enum(pwnedCheckValues, { error: pwnedCheckMessage })
+        .default(defaultPwnedCheck)
         .transform((value) => value === 'true')
     ),
     LOGTO_ADMIN_USERNAME: optionalText.pipe(

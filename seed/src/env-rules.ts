@@ -78,6 +78,12 @@ export const signInMethods = ['wechat', 'password'] as const;
 /** `^[A-Z_a-z]\w*$` (Logto's packages/toolkit/core-kit/src/regex.ts `usernameRegEx`), at most 128. */
 export const usernamePattern = /^[A-Z_a-z]\w*$/;
 
+/** `LOGTO_PWNED_PASSWORD_CHECK`: Logto checks each new password against api.pwnedpasswords.com. */
+export const pwnedCheckValues = ['true', 'false'] as const;
+export const defaultPwnedCheck = 'true';
+export const pwnedCheckMessage =
+  'must be true or false (false where api.pwnedpasswords.com cannot be reached, as in mainland China: there setting a password fails with a 500)';
+
 /** `TLS_MODE`: Caddy's own CA, or publicly trusted certificates. */
 export const tlsModes = ['internal', 'acme'] as const;
 

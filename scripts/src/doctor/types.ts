@@ -5,6 +5,9 @@ import {
   type DomainVariable,
   hostNameMessage,
   hostNamePattern,
+  defaultPwnedCheck,
+  pwnedCheckMessage,
+  pwnedCheckValues,
   tlsModes,
   wechatAppIdMessage,
   wechatAppIdPattern,
@@ -56,7 +59,7 @@ export const doctorEnvGuard = z.object({
   /** The settings that decide which outbound hosts the stack calls (outbound.ts). */
   ACME_CA: url,
   ACME_EMAIL: optionalString,
-  LOGTO_PWNED_PASSWORD_CHECK: z.preprocess((v) => (v === "" ? undefined : v), z.enum(["true", "false"]).default("true")),
+  LOGTO_PWNED_PASSWORD_CHECK: z.preprocess((v) => (v === "" ? undefined : v), z.enum(pwnedCheckValues, { error: pwnedCheckMessage }).default(defaultPwnedCheck)),
   BACKUP_OFFSITE_REPOSITORY: optionalString,
   IMAGE_REGISTRY: optionalString,
   NPM_REGISTRY: url,
