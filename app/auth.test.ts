@@ -10,7 +10,7 @@ import { readEnv } from "./lib/env";
 const ISSUER = "https://auth.example.com/oidc";
 const baseEnv = {
   AUTH_URL: "https://app.example.com",
-  AUTH_SECRET: "test-secret",
+  AUTH_SECRET: "a-test-secret-of-at-least-32-chars",
   AUTH_LOGTO_ISSUER: ISSUER,
   AUTH_LOGTO_ID: "client-id",
   AUTH_LOGTO_SECRET: "client-secret",

@@ -30,7 +30,7 @@ beforeEach(() => {
   state.session = null;
   Object.assign(process.env, {
     AUTH_URL: "https://app.example.com",
-    AUTH_SECRET: "secret",
+    AUTH_SECRET: "a-cookie-secret-of-32-characters",
     AUTH_LOGTO_ISSUER: "https://auth.example.com/oidc",
     AUTH_LOGTO_ID: "id",
     AUTH_LOGTO_SECRET: "secret",

@@ -56,10 +56,17 @@ describe("secrets from files (compose.yaml: AUTH_SECRET_FILE, AUTH_LOGTO_SECRET_
   };
 
   it("reads each secret from its file without the final newline; an empty file is unset", () => {
-    const env = readEnv({ AUTH_SECRET_FILE: file("a", "cookie-secret-from-file\n"), AUTH_LOGTO_SECRET_FILE: file("b", "") });
-    expect(env.AUTH_SECRET).toBe("cookie-secret-from-file");
+    const env = readEnv({ AUTH_SECRET_FILE: file("a", "cookie-secret-from-a-file-32-chars\n"), AUTH_LOGTO_SECRET_FILE: file("b", "") });
+    expect(env.AUTH_SECRET).toBe("cookie-secret-from-a-file-32-chars");
     expect(env.AUTH_LOGTO_SECRET).toBeUndefined();
-    expect(readEnv({ AUTH_SECRET: "from-the-environment" }).AUTH_SECRET).toBe("from-the-environment");
+    expect(readEnv({ AUTH_SECRET: "from-the-environment-at-least-32-chars" }).AUTH_SECRET).toBe("from-the-environment-at-least-32-chars");
+  });
+
+  it("an AUTH_SECRET shorter than make check-env's minimum stops the start, naming it, never the value", () => {
+    expect(() => readEnv({ AUTH_SECRET_FILE: file("short", "short-cookie-secret\n") })).toThrow(
+      /^(?!.*short-cookie-secret)invalid environment: AUTH_SECRET: must be at least 32 characters/s,
+    );
+    expect(() => readEnv({ AUTH_SECRET: "x".repeat(32) + " y" })).toThrow(/AUTH_SECRET: must be at least 32 characters without spaces/);
   });
 
   it("a missing file or a secret given twice stops the start, naming the variable, never the content", () => {

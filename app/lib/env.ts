@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { publicUrlProblem, publicUrlSources } from "../../seed/src/env-rules";
+import { authSecretMessage, authSecretMinLength, authSecretPattern, publicUrlProblem, publicUrlSources } from "../../seed/src/env-rules";
 
 /**
  * The app's configuration, read from the environment when the server starts (never at build
@@ -35,8 +35,11 @@ export const DEFAULT_LOGTO_TIMEOUT_MS = 10_000;
 export const envSchema = z.object({
   /** Public URL of the app, e.g. https://app.example.com (Auth.js reads it too). */
   AUTH_URL: publicUrl("AUTH_URL", "", "https://app.example.com"),
-  /** Auth.js cookie encryption secret (Auth.js reads it directly). */
-  AUTH_SECRET: optionalString,
+  /** Auth.js cookie encryption secret; unset, /api/health says what sign-in lacks. */
+  AUTH_SECRET: z.preprocess(
+    emptyToUndefined,
+    z.string().trim().min(authSecretMinLength, authSecretMessage).regex(authSecretPattern, authSecretMessage).optional(),
+  ),
   /** Logto's OIDC issuer, exactly `https://${LOGTO_DOMAIN}/oidc`. */
   AUTH_LOGTO_ISSUER: publicUrl("AUTH_LOGTO_ISSUER", "/oidc", "https://auth.example.com/oidc"),
   AUTH_LOGTO_ID: optionalString,

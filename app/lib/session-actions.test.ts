@@ -17,7 +17,7 @@ vi.mock("@/auth", () => ({
 const { signOutEverywhere } = await import("./session-actions");
 
 const ISSUER = "https://auth.example.com/oidc";
-const SECRET = "current-auth-secret";
+const SECRET = "the-current-auth-secret-32-chars";
 const COOKIE = "__Secure-authjs.session-token";
 const env = {
   AUTH_URL: "https://app.example.com",

@@ -66,7 +66,7 @@ for name in WECHAT_APP_SECRET WECHAT_OA_APP_SECRET AUTH_LOGTO_SECRET BACKUP_OFFS
 	fi
 done
 check_secret POSTGRES_PASSWORD 16
-check_secret AUTH_SECRET 32
+check_secret AUTH_SECRET 32 # authSecretMinLength in seed/src/env-rules.ts (a test holds the two equal)
 check_secret LOGTO_ADMIN_PASSWORD 8
 pg=$(get POSTGRES_PASSWORD)
 if [ -n "$pg" ] && ! matches "$pg" '[A-Za-z0-9._~-]+'; then

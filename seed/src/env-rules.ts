@@ -84,6 +84,11 @@ export const defaultPwnedCheck = 'true';
 export const pwnedCheckMessage =
   'must be true or false (false where api.pwnedpasswords.com cannot be reached, as in mainland China: there setting a password fails with a 500)';
 
+/** `AUTH_SECRET`, the key of the app's session cookies (`make secrets` writes 43 characters). */
+export const authSecretMinLength = 32;
+export const authSecretPattern = /^[^\s"']+$/;
+export const authSecretMessage = `must be at least ${authSecretMinLength} characters without spaces or quotes (empty it and run make secrets)`;
+
 /** `TLS_MODE`: Caddy's own CA, or publicly trusted certificates. */
 export const tlsModes = ['internal', 'acme'] as const;
 
