@@ -91,6 +91,7 @@ while read -r service ref; do
 	case " $checked " in *" $ref "*) continue ;; esac
 	checked="$checked $ref"
 	docker image inspect "$ref" >/dev/null 2>&1 && continue
+	[ "$service" != logto-base ] || service="logto's base"
 	echo "pulling $ref ($service)"
 	if pull_error=$(docker pull -q "$ref" 2>&1 >/dev/null </dev/null); then continue; fi
 	missing=$((missing + 1))
@@ -102,7 +103,7 @@ while read -r service ref; do
 	case $service in
 	postgres) setting=POSTGRES_IMAGE ;;
 	caddy | prepare) setting=CADDY_IMAGE ;;
-	logto-base) setting=LOGTO_IMAGE service="logto's base" ;;
+	"logto's base") setting=LOGTO_IMAGE ;;
 	seed | app | backup) setting=$(printf '%s' "$service" | tr 'a-z' 'A-Z')_IMAGE ;;
 	wechat-emulator) setting=WECHAT_EMULATOR_IMAGE ;;
 	*) setting= ;;
@@ -115,7 +116,7 @@ while read -r service ref; do
 	elif [ -n "$own" ]; then
 		fix="$setting=$own names it: set $setting to a reference that can be pulled (empty: from IMAGE_REGISTRY)"
 	elif [ -n "$registry" ]; then
-		fix="IMAGE_REGISTRY=$registry names it: copy $path into that registry, or set $setting to a reference that can be pulled"
+		fix="IMAGE_REGISTRY=$registry names it: copy ${ref#"$registry"/} into that registry, or set $setting to a reference that can be pulled"
 	else
 		fix="set IMAGE_REGISTRY in .env to a registry or mirror that holds $path (every image), or $setting to a reference that can be pulled (this one)"
 	fi
