@@ -163,7 +163,7 @@ docker compose --progress quiet rm --force seed >/dev/null
 # backups/ as the user who runs make (the backup service writes there as root, handing each file to
 # this owner); a folder Docker created for the bind mount would be root's.
 mkdir -p backups && chmod 700 backups
-echo "starting the stack ($compose_version); the first run pulls the images, builds Logto's and takes a few minutes..."
+echo "starting the stack ($compose_version); the first run builds the Logto image and takes a few minutes..."
 if ! docker compose up -d --wait --remove-orphans "$@"; then
 	cat >&2 <<HINT
 
