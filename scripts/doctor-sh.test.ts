@@ -1,6 +1,8 @@
 // scripts/doctor.sh end to end with Docker, DNS and /proc/net replaced: host checks, the report
 // format shared with the TypeScript checks, the combined summary and the exit code.
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -124,6 +126,35 @@ describe("make doctor (scripts/doctor.sh)", () => {
     expect(r.stdout + r.stderr).not.toContain("do-not-print");
     expect(r.stdout.trim().split("\n").at(-1)).toMatch(/^doctor: \d+ OK, \d+ WARN, 1 FAIL, \d+ SKIP$/);
     expect(r.code).toBe(1);
+  }, 30_000);
+
+  it("outbound hosts: the .env's settings reach the TS checks, which probe what that .env calls (local servers, no internet)", async () => {
+    const server = createServer((_req, res) => res.writeHead(200).end());
+    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+    const local = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      writeFileSync(
+        join(work, ".env"),
+        `LOGTO_PWNED_PASSWORD_CHECK=false\nNPM_REGISTRY=${local}/\nIMAGE_REGISTRY=127.0.0.1:9\nTLS_MODE=internal\n`,
+        { mode: 0o600 },
+      );
+      writeFileSync(join(procNet, "tcp"), tcpHeader);
+      const r = await runScript("doctor.sh", [], {
+        ...env({ DOCTOR_TS_CMD: `${tsx} ${join(scriptsDir, "src", "doctor", "cli.ts")} --only outbound` }),
+        COMPOSE: fakeCompose().bin,
+        FAKE_COMPOSE_VERSION: "2.29.7",
+        // From the environment, as make passes it: wins over .env like every doctor variable.
+        DOCTOR_OUTBOUND_URLS: `dl-cdn.alpinelinux.org=${local}/alpine/`,
+      });
+      expect(r.stdout).toContain("SKIP  outbound pwned-passwords: not called: LOGTO_PWNED_PASSWORD_CHECK=false");
+      expect(r.stdout).toContain(`OK    outbound npm-registry: ${new URL(local).host} answers from this server (image pulls and builds) (HTTP 200)`);
+      expect(r.stdout).toContain("OK    outbound alpine-packages: dl-cdn.alpinelinux.org answers from this server (image pulls and builds) (HTTP 200)");
+      expect(r.stdout).toMatch(/^WARN  outbound image-registry: 127\.0\.0\.1:9 does not answer from this server/m);
+      expect(r.stdout.trim().split("\n").at(-1)).toMatch(/^doctor: \d+ OK, 1 WARN, 0 FAIL, \d+ SKIP$/);
+      expect(r.code).toBe(0);
+    } finally {
+      await new Promise((done) => server.close(done));
+    }
   }, 30_000);
 
   it(".env checked with make up's validator: each problem a FAIL line with its fix", async () => {

@@ -11,7 +11,8 @@
 # "npm run --silent doctor --"), DOCTOR_RESOLVE (command printing a name's addresses),
 # DOCTOR_HOST_ADDRS (this host's addresses), DOCTOR_PUBLIC_IP (the public address behind NAT),
 # PROC_NET (default /proc/net), DOCTOR_MIN_DOCKER (24.0.0), DOCTOR_MIN_COMPOSE (2.26.0),
-# DOCTOR_DF (default "df -P"), DOCTOR_DISK_MAX_PERCENT (85).
+# DOCTOR_DF (default "df -P"), DOCTOR_DISK_MAX_PERCENT (85), DOCTOR_OUTBOUND_URLS ("host=url ...":
+# the URL probed instead of an outbound host's own, scripts/src/doctor/outbound.ts).
 #
 # --status (make status): "is everything all right?" for a terminal, cron or a monitoring agent:
 # each service's health, Logto's and the stack's versions, the last backup's age and a
@@ -259,6 +260,8 @@ check_disk() {
 
 # ---- Network checks (TypeScript) -----------------------------------------------------------------
 TS_VARS="LOGTO_DOMAIN APP_DOMAIN ADMIN_DOMAIN TLS_MODE WECHAT_APP_ID WECHAT_APP_SECRET WECHAT_OA_APP_ID WECHAT_OA_APP_SECRET WECHAT_API_BASE LOGTO_URL APP_URL ADMIN_URL DOCTOR_TIMEOUT_MS"
+# the settings that decide which outbound hosts the stack calls (scripts/src/doctor/outbound.ts)
+TS_VARS="$TS_VARS ACME_CA ACME_EMAIL LOGTO_PWNED_PASSWORD_CHECK BACKUP_OFFSITE_REPOSITORY IMAGE_REGISTRY NPM_REGISTRY DOCTOR_OUTBOUND_URLS"
 run_ts_checks() {
   for v in $TS_VARS; do
     val=$(env_get "$v")

@@ -11,7 +11,7 @@
 #             the stack (docker stats per container, image sizes) into bench/results-compose.md; then down
 #   down      stop it and delete its volumes
 #
-# Needs: Docker with Compose v2, ports 80 and 443 free, Node 20+ after `npm install`, Chromium
+# Needs: Docker with Compose v2, ports 80 and 443 free, Node 22.14+ (on Linux x64 Node 20: `npm ci` adds a Node 22) after `npm ci`, Chromium
 # (HARNESS_CHROMIUM, default /usr/bin/chromium) and certutil (libnss3-tools).
 # It is its own Compose project (E2E_PROJECT, default wechat-logto-stack-e2e) with its own env file
 # (E2E_DIR/.env, secrets generated once) and volumes: your stack and your .env are not touched.

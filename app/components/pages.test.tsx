@@ -28,6 +28,7 @@ const { default: SignInPage } = await import("@/app/auth/signin/page");
 const { default: PrivacyPage } = await import("@/app/privacy/page");
 const { default: TermsPage } = await import("@/app/terms/page");
 const { GET: health } = await import("@/app/api/health/route");
+const { GET: expiredRoute } = await import("@/app/auth/expired/route");
 
 const html = (element: React.ReactElement) => renderToStaticMarkup(element);
 const params = (p: Record<string, string>) => ({ searchParams: Promise.resolve(p) });
@@ -237,11 +238,19 @@ describe("privacy and terms", () => {
 });
 
 describe("configuration", () => {
-  it("is the one read at start: a page does not parse the environment again", async () => {
-    process.env.WECHAT_ENABLED = "false";
+  it("is the one read at start: no page or route parses the environment again", async () => {
     process.env.LOGTO_TIMEOUT_MS = "not-a-number";
-    const markup = html(await HomePage());
-    expect(markup).toContain('data-testid="signin-wechat"');
+    process.env.WECHAT_ENABLED = "false";
+    process.env.ICP_LICENSE = "京ICP备1号";
+    expect(html(await HomePage())).toContain('data-testid="signin-wechat"');
+    expect(byTestId(html(await RootLayout({ children: <p>child</p> })), "icp-license")).toBeUndefined();
+    expect(html(await SignInPage(params({})))).toContain('data-testid="signin-wechat"');
+    expect(byTestId(html(await AuthErrorPage(params({ error: "Configuration" }))), "error-code")).toBe("Configuration");
+    expect(html(await PrivacyPage())).toContain("<h1>Privacy policy</h1>");
+    expect(html(await TermsPage())).toContain("<h1>Terms of service</h1>");
+    expect(health().status).toBe(200);
+    const expired = await expiredRoute(new Request("http://127.0.0.1:3000/auth/expired"));
+    expect(expired.headers.get("location")).toBe("https://app.example.com/");
   });
 
   it("/api/health is ready when sign-in is configured", async () => {

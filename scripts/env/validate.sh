@@ -328,6 +328,11 @@ if [ -n "$(printf '%s' "$methods" | tr -d ' \t')" ]; then
 	set +f
 fi
 
+case $(get LOGTO_PWNED_PASSWORD_CHECK) in
+'' | true | false) ;;
+*) error "LOGTO_PWNED_PASSWORD_CHECK=$(get LOGTO_PWNED_PASSWORD_CHECK) is not true or false. Fix: LOGTO_PWNED_PASSWORD_CHECK=false where api.pwnedpasswords.com cannot be reached (mainland China), else true or empty" ;;
+esac
+
 # ---- WeChat -------------------------------------------------------------------------------------
 wx_id=$(get WECHAT_APP_ID)
 wx_secret=$(get WECHAT_APP_SECRET)

@@ -34,6 +34,7 @@ describe('parseConfig', () => {
       wechatSandbox: false,
       signInMethods: ['password'],
       signInMethodsDefaulted: true,
+      pwnedPasswordCheck: true,
       admin: { username: 'admin', password: undefined },
       credentialsFile: '/run/app-credentials/logto-client.json',
       consoleReadyFile: undefined,
@@ -80,6 +81,7 @@ describe('parseConfig', () => {
       APP_CREDENTIALS_FILE: '/tmp/creds/logto.json',
       CONSOLE_READY_FILE: '/run/stack-state/console-ready',
       SEED_TIMEOUT_SECONDS: '5',
+      LOGTO_PWNED_PASSWORD_CHECK: 'false',
       AUTH_LOGTO_ID: 'id',
       AUTH_LOGTO_SECRET: 'secret',
     });
@@ -97,6 +99,16 @@ describe('parseConfig', () => {
     expect(config.admin).toEqual({ username: 'root_1', password: 'correct horse battery' });
     expect(config.timeoutMs).toBe(5000);
     expect(config.operatorCredentials).toBe(true);
+    expect(config.pwnedPasswordCheck).toBe(false);
+  });
+
+  it('LOGTO_PWNED_PASSWORD_CHECK: on when empty, as Logto; true or false, nothing else', () => {
+    expect(parseConfig({ ...base, LOGTO_PWNED_PASSWORD_CHECK: '' }).pwnedPasswordCheck).toBe(true);
+    expect(parseConfig({ ...base, LOGTO_PWNED_PASSWORD_CHECK: 'true' }).pwnedPasswordCheck).toBe(true);
+    expect(parseConfig({ ...base, LOGTO_PWNED_PASSWORD_CHECK: ' false ' }).pwnedPasswordCheck).toBe(false);
+    expect(issuesOf({ ...base, LOGTO_PWNED_PASSWORD_CHECK: 'off' })).toEqual([
+      expect.stringMatching(/^LOGTO_PWNED_PASSWORD_CHECK must be true or false \(false where api\.pwnedpasswords\.com cannot be reached/),
+    ]);
   });
 
   it('SIGN_IN_METHODS empty: WeChat only when WeChat is configured, else username + password', () => {

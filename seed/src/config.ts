@@ -125,6 +125,15 @@ const environmentGuard = z
         )
         .optional()
     ),
+    LOGTO_PWNED_PASSWORD_CHECK: optionalText.pipe(
+      z
+        .enum(['true', 'false'], {
+          error:
+            'must be true or false (false where api.pwnedpasswords.com cannot be reached, as in mainland China: there setting a password fails with a 500)',
+        })
+        .default('true')
+        .transform((value) => value === 'true')
+    ),
     LOGTO_ADMIN_USERNAME: optionalText.pipe(
       z
         .string()
@@ -245,6 +254,8 @@ export type SeedConfig = {
   signInMethods: SignInMethod[];
   /** True when SIGN_IN_METHODS was empty and `signInMethods` is that default. */
   signInMethodsDefaulted: boolean;
+  /** LOGTO_PWNED_PASSWORD_CHECK: Logto checks each new password against api.pwnedpasswords.com. */
+  pwnedPasswordCheck: boolean;
   admin: { username: string; password: string | undefined };
   credentialsFile: string;
   /** Where the seed tells Caddy the console is safe to serve (undefined: nowhere, Caddy keeps 503). */
@@ -353,6 +364,7 @@ export const parseConfig = (source: Record<string, string | undefined>): SeedCon
     wechatSandbox: value.WECHAT_SANDBOX === 'true',
     signInMethods: value.SIGN_IN_METHODS ?? defaultSignInMethods(Boolean(appId && appSecret)),
     signInMethodsDefaulted: value.SIGN_IN_METHODS === undefined,
+    pwnedPasswordCheck: value.LOGTO_PWNED_PASSWORD_CHECK,
     admin: { username: value.LOGTO_ADMIN_USERNAME, password: value.LOGTO_ADMIN_PASSWORD },
     credentialsFile: value.APP_CREDENTIALS_FILE,
     consoleReadyFile: value.CONSOLE_READY_FILE,

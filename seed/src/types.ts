@@ -99,12 +99,24 @@ const socialSignInGuard = z.looseObject({
 });
 conforms<Conforms<typeof socialSignInGuard, SocialSignIn>>();
 
+/**
+ * Loose at both levels: Logto replaces the JSON column whole (jsonbMode 'replace'), so the seed
+ * sends back the operator's length, character and word rules as they are. A missing `pwned` is
+ * on (core-kit's passwordPolicyGuard defaults it to true).
+ */
+export const passwordPolicyGuard = z.looseObject({
+  rejects: z.looseObject({ pwned: z.boolean().optional() }).optional(),
+});
+conforms<Conforms<typeof passwordPolicyGuard, NonNullable<SignInExperience['passwordPolicy']>>>();
+
 export const signInExperienceGuard = z.object({
   signUp: signUpGuard,
   signIn: signInGuard,
   socialSignInConnectorTargets: z.array(z.string()),
   /** Column since Logto 1.18 (`not null default '{}'`); optional so an older server still parses. */
   socialSignIn: socialSignInGuard.optional(),
+  /** Column `password_policy`, `not null default '{}'` (a partial policy). */
+  passwordPolicy: passwordPolicyGuard,
 });
 export type SignInExperienceState = z.infer<typeof signInExperienceGuard>;
 conforms<Conforms<typeof signInExperienceGuard, SignInExperience>>();

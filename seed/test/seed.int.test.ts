@@ -84,7 +84,7 @@ const snapshot = async () => ({
   ),
   connectors: await query(`select id, connector_id, config from connectors where tenant_id = 'default' order by id`),
   signInExperiences: await query(
-    `select tenant_id, sign_up, sign_in, social_sign_in_connector_targets, social_sign_in, sign_in_mode::text
+    `select tenant_id, sign_up, sign_in, social_sign_in_connector_targets, social_sign_in, sign_in_mode::text, password_policy
      from sign_in_experiences order by tenant_id`
   ),
   adminUsers: await query(`select id, username from users where tenant_id = 'admin' order by id`),
@@ -475,6 +475,41 @@ describe('seed against a Logto', () => {
       automaticAccountLinking: true,
       skipRequiredIdentifiers: true,
     });
+  }, 120_000);
+
+  it('with LOGTO_PWNED_PASSWORD_CHECK=false, turns off the breach check in the sign-in experience and keeps the operator\'s other rules', async () => {
+    // Logto's own column, the policy its password checker reads.
+    const pwned = async (tenant = 'default') => {
+      const [row] = await query<{ policy: { rejects?: { pwned?: boolean } } }>(
+        `select password_policy as policy from sign_in_experiences where tenant_id = $1`,
+        [tenant]
+      );
+      return row?.policy;
+    };
+    await seedOk();
+    // An operator's rule set in the console, without the field (Logto's default: on).
+    await query(`update sign_in_experiences set password_policy = $1 where tenant_id = 'default'`, [
+      JSON.stringify({ length: { min: 12, max: 64 }, rejects: { words: ['wechat'] } }),
+    ]);
+    const unset = await seedOk();
+    expect(outcomes(unset.stdout)['sign-in-exp']).toBe('unchanged');
+
+    const off = await seedOk({ LOGTO_PWNED_PASSWORD_CHECK: 'false' });
+    expect(off.stdout).toMatch(
+      /sign-in-exp\s+updated\s+password breach check \(api\.pwnedpasswords\.com\) and console admin's password breach check/
+    );
+    expect(await pwned()).toMatchObject({ length: { min: 12, max: 64 }, rejects: { words: ['wechat'], pwned: false } });
+    // The console's own tenant too: there the admin changes their password (Logto's routes-me).
+    expect((await pwned('admin'))?.rejects?.pwned).toBe(false);
+    const again = await seedOk({ LOGTO_PWNED_PASSWORD_CHECK: 'false' });
+    expect(outcomes(again.stdout)['sign-in-exp']).toBe('unchanged');
+    expect(again.stdout).toMatch(/sign-in-exp\s+unchanged\s+.*password breach check off/);
+
+    // Empty again is on: Logto's default, written back.
+    const on = await seedOk({ LOGTO_PWNED_PASSWORD_CHECK: '' });
+    expect(outcomes(on.stdout)['sign-in-exp']).toBe('updated');
+    expect(await pwned()).toMatchObject({ length: { min: 12, max: 64 }, rejects: { words: ['wechat'], pwned: true } });
+    expect((await pwned('admin'))?.rejects?.pwned).toBe(true);
   }, 120_000);
 
   it('with the WeChat variables emptied, removes its connector and WeChat leaves the sign-in page', async () => {

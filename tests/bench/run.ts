@@ -118,7 +118,8 @@ function logtoDescription(kind: string): string {
   if (dir) {
     const pkg = join(dir, "packages", "core", "package.json");
     const version = existsSync(pkg) ? (JSON.parse(readFileSync(pkg, "utf8")) as { version: string }).version : "?";
-    return `real Logto ${version} (LOGTO_DIR=${dir})`;
+    // The installation's version, not its path: a path of the measuring machine tells a reader nothing.
+    return `real Logto ${version} (LOGTO_DIR)`;
   }
   return `real Logto (external: ${process.env.LOGTO_ENDPOINT ?? "described by HARNESS_STACK"})`;
 }
@@ -369,7 +370,9 @@ async function main(): Promise<void> {
       } else if (process.env.BENCH_SEED_COMMAND) {
         const s = await benchSeedCommand(process.env.BENCH_SEED_COMMAND, cfg.noChangeRounds);
         reportSeed(s);
-        notes.push(`seed: no-change runs of \`${process.env.BENCH_SEED_COMMAND}\` (container start included); fresh runs need a reset database and are not made on a running stack`);
+        // The command as run from the repository root: the checkout's absolute path is the measuring machine's.
+        const command = process.env.BENCH_SEED_COMMAND.split(`${repoRoot}/`).join("").split(repoRoot).join(".");
+        notes.push(`seed: no-change runs of \`${command}\` (container start included); fresh runs need a reset database and are not made on a running stack`);
       } else {
         row("seed", "—", "—", "—", "skipped");
         notes.push("seed: skipped on an external stack (set BENCH_SEED_COMMAND, e.g. `docker compose run --rm seed`, for no-change runs)");

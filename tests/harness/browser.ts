@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { artifactsDir } from "./paths.js";
-import { CHROMIUM } from "./prerequisites.js";
+import { assertPrerequisites, CHROMIUM } from "./prerequisites.js";
 import { makeTempDir, removeTempDir, runOrThrow } from "./processes.js";
 
 export { CHROMIUM };
@@ -69,6 +69,7 @@ export interface BrowserDevice {
 }
 
 export async function launchBrowser(target: BrowserTarget, o: { locale?: string; timeoutMs?: number; device?: BrowserDevice } = {}): Promise<Browser> {
+  assertPrerequisites({ only: ["chromium"] });
   const dir = makeTempDir("chromium");
   const home = join(dir, "home");
   const profile = join(dir, "profile");

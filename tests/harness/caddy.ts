@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { baseEnv } from "./node22.js";
 import { repoRoot } from "./paths.js";
 import { freePort } from "./ports.js";
-import { CADDY_BIN } from "./prerequisites.js";
+import { assertPrerequisites, CADDY_BIN } from "./prerequisites.js";
 import { httpRequest, makeTempDir, pollUntil, readyOrCleanUp, startProcess, type ServiceProcess } from "./processes.js";
 
 export interface StartCaddyOptions {
@@ -40,6 +40,7 @@ export interface Caddy {
 }
 
 export async function startCaddy(o: StartCaddyOptions): Promise<Caddy> {
+  assertPrerequisites({ only: ["caddy"] });
   const bind = o.bind ?? "127.0.0.1";
   const dir = makeTempDir("caddy");
   const httpsPort = o.httpsPort ?? (process.env.HARNESS_HTTPS_PORT ? Number(process.env.HARNESS_HTTPS_PORT) : await freePort(bind));

@@ -1,28 +1,12 @@
-import { createServer } from "node:net";
+import getPort from "get-port";
 
-// Ports handed out in this process, so two services started back to back never get the same one
-// (the kernel may return a just-closed ephemeral port again).
-const handedOut = new Set<number>();
-
-/** A TCP port that is free on `host` right now (bind to port 0, read it, close). */
-export async function freePort(host = "127.0.0.1"): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const server = createServer();
-      server.unref();
-      server.once("error", reject);
-      server.listen({ host, port: 0, exclusive: true }, () => {
-        const address = server.address();
-        const p = typeof address === "object" && address ? address.port : 0;
-        server.close(() => resolve(p));
-      });
-    });
-    if (port && !handedOut.has(port)) {
-      handedOut.add(port);
-      return port;
-    }
-  }
-  throw new Error(`no free TCP port found on ${host}`);
+/**
+ * A TCP port that is free on `host` right now. Reserved for the whole run, so two services started
+ * back to back never get the same one (the kernel may return a just-closed port again); without
+ * `reserve`, get-port forgets a port after 15 to 30 s, less than a Logto start can take here.
+ */
+export function freePort(host = "127.0.0.1"): Promise<number> {
+  return getPort({ host, exclusive: true, reserve: true });
 }
 
 /** Whether something accepts TCP connections on host:port. */

@@ -6,11 +6,11 @@
 // loopback only: any password in a DSN is accepted.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, chownSync } from "node:fs";
+import { mkdirSync, chownSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
 import { freePort } from "./ports.js";
-import { PG_BIN } from "./prerequisites.js";
+import { assertPrerequisites, PG_BIN } from "./prerequisites.js";
 import { makeTempDir, pollUntil, removeTempDir, runOrThrow, startProcess, type ServiceProcess } from "./processes.js";
 
 const SUPERUSER = "postgres";
@@ -45,9 +45,7 @@ export function quoteIdent(name: string): string {
 }
 
 export async function startPostgres(o: { timeoutMs?: number; logDir?: string } = {}): Promise<Postgres> {
-  if (!existsSync(join(PG_BIN, "postgres"))) {
-    throw new Error(`PostgreSQL binaries not found in ${PG_BIN} (apt-get install postgresql-15, or set HARNESS_PG_BIN)`);
-  }
+  assertPrerequisites({ only: ["postgres"] });
   const owner = runAsUser();
   const dir = makeTempDir("pg", owner);
   const dataDir = join(dir, "data");

@@ -1,7 +1,7 @@
 // What a machine without the harness's programs is told: everything missing at once, each with
 // where it was looked for and how to get it, as soon as a test file imports the harness.
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -60,5 +60,29 @@ describe("the harness's prerequisites", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("a test that needs one program is told of that one only, with the fix", () => {
+    const absent = { HARNESS_CADDY_BIN: "/nonexistent/caddy", HARNESS_CHROMIUM: "/nonexistent/chromium" };
+    const r = importIn("prerequisites.ts", absent, "console.log(JSON.stringify(m.missingPrerequisites({ only: ['caddy'] })))");
+    expect(JSON.parse(r.out)).toEqual(["Caddy 2 at /nonexistent/caddy: apt-get install caddy, or set HARNESS_CADDY_BIN"]);
+  });
+
+  it("the test browser without certutil (its trust store) names it and the package", () => {
+    const bin = mkdtempSync(join(tmpdir(), "prerequisites-bin-"));
+    try {
+      symlinkSync(process.execPath, join(bin, "node")); // tsx's own `#!/usr/bin/env node`, and nothing else
+      const r = importIn("prerequisites.ts", { PATH: bin }, "console.log(JSON.stringify(m.missingPrerequisites({ only: ['chromium'] })))");
+      expect(JSON.parse(r.out)).toEqual(["certutil on PATH (the test browser's trust store): apt-get install libnss3-tools"]);
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
+  });
+
+  it("starting PostgreSQL without its programs names them and the fix (not a spawn ENOENT)", () => {
+    const r = importIn("postgres.ts", { HARNESS_PG_BIN: "/nonexistent/pg" }, "return m.startPostgres().then(() => process.exit(0))");
+    expect(r.code).not.toBe(0);
+    expect(r.out).toContain("  - PostgreSQL 15 server programs in /nonexistent/pg: apt-get install postgresql-15, or set HARNESS_PG_BIN");
+    expect(r.out).not.toContain("Chromium");
   });
 });

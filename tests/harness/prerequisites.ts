@@ -8,8 +8,8 @@ import { dirname, join } from "node:path";
 export const CADDY_BIN = process.env.HARNESS_CADDY_BIN ?? "/usr/bin/caddy";
 export const PG_BIN = process.env.HARNESS_PG_BIN ?? "/usr/lib/postgresql/15/bin";
 export const CHROMIUM = process.env.HARNESS_CHROMIUM ?? "/usr/bin/chromium";
-/** What Logto's packages declare (@logto/cli, @logto/schemas: node ^22.14). */
-const NODE22 = { major: 22, minor: 14 };
+/** What Logto's packages declare (@logto/cli, @logto/schemas: node ^22.14), as package.json's engines (readme.test.ts). */
+export const NODE22 = { major: 22, minor: 14 };
 
 const isNode22 = (version: string) => {
   const [major, minor] = version.split(".").map(Number);
@@ -33,6 +33,8 @@ export function findNode22(): string | undefined {
   return isNode22(process.versions.node) ? process.execPath : undefined;
 }
 
+const onPath = (program: string) => (process.env.PATH ?? "").split(":").some((dir) => dir !== "" && existsSync(join(dir, program)));
+
 /** Binding port 443 of 127.0.0.2 (the WeChat emulator's address): root, or a lowered unprivileged-port start. */
 function mayBind443(): boolean {
   if (process.platform !== "linux" || process.getuid?.() === 0) return true;
@@ -43,10 +45,19 @@ function mayBind443(): boolean {
   }
 }
 
+export type Prerequisite = "node22" | "caddy" | "postgres" | "chromium";
+interface Wanted {
+  /** Also the right to bind port 443 (the e2e project: the WeChat emulator). */
+  port443?: boolean;
+  /** Only these (a test that needs one program); default all four. */
+  only?: Prerequisite[];
+}
+
 /** One line per missing prerequisite: what, where it was looked for, how to get it. */
-export function missingPrerequisites(o: { port443?: boolean } = {}): string[] {
+export function missingPrerequisites(o: Wanted = {}): string[] {
+  const wanted = (p: Prerequisite) => !o.only || o.only.includes(p);
   const missing: string[] = [];
-  if (!findNode22()) {
+  if (wanted("node22") && !findNode22()) {
     missing.push(
       `Node ${NODE22.major} (>= ${NODE22.major}.${NODE22.minor}; this is Node ${process.versions.node} on ${process.platform}-${process.arch}): ` +
         (process.env.HARNESS_NODE22
@@ -54,11 +65,12 @@ export function missingPrerequisites(o: { port443?: boolean } = {}): string[] {
           : "run the tests with Node 22 (e.g. nvm install 22), or set HARNESS_NODE22=/path/to/node22"),
     );
   }
-  if (!existsSync(CADDY_BIN)) missing.push(`Caddy 2 at ${CADDY_BIN}: apt-get install caddy, or set HARNESS_CADDY_BIN`);
-  if (!existsSync(join(PG_BIN, "postgres"))) {
+  if (wanted("caddy") && !existsSync(CADDY_BIN)) missing.push(`Caddy 2 at ${CADDY_BIN}: apt-get install caddy, or set HARNESS_CADDY_BIN`);
+  if (wanted("postgres") && !existsSync(join(PG_BIN, "postgres"))) {
     missing.push(`PostgreSQL 15 server programs in ${PG_BIN}: apt-get install postgresql-15, or set HARNESS_PG_BIN`);
   }
-  if (!existsSync(CHROMIUM)) missing.push(`Chromium at ${CHROMIUM}: apt-get install chromium, or set HARNESS_CHROMIUM`);
+  if (wanted("chromium") && !existsSync(CHROMIUM)) missing.push(`Chromium at ${CHROMIUM}: apt-get install chromium, or set HARNESS_CHROMIUM`);
+  if (wanted("chromium") && !onPath("certutil")) missing.push("certutil on PATH (the test browser's trust store): apt-get install libnss3-tools");
   if (o.port443 && !mayBind443()) missing.push("root, to bind port 443 on 127.0.0.2 (the WeChat emulator): sudo make test");
   return missing;
 }
@@ -72,7 +84,7 @@ export function prerequisitesError(missing: string[]): Error {
 }
 
 /** Throws prerequisitesError when something is missing. */
-export function assertPrerequisites(o: { port443?: boolean } = {}): void {
+export function assertPrerequisites(o: Wanted = {}): void {
   const missing = missingPrerequisites(o);
   if (missing.length > 0) throw prerequisitesError(missing);
 }

@@ -4,12 +4,19 @@
 // stops whatever it forked (npm -> node, postgres backends, Chromium helpers). Groups still
 // alive when this Node process exits or gets SIGINT/SIGTERM/SIGHUP are killed there and then,
 // and registered temporary directories are removed: a test that fails, or a Ctrl-C, leaves
-// nothing behind.
+// nothing behind. Libraries do the generic parts (signal-exit: the exit and signal hooks; Node:
+// mkdtemp, timers/promises). What is left is specific: process groups (execa and the like kill the
+// leader only, and cannot wait for a group to empty), one readiness loop that stops when its
+// process dies (wait-on polls on), and an HTTP client with a CA and host names per call (Node's
+// fetch takes neither without the undici package).
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, chownSync, type WriteStream } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { onExit } from "signal-exit";
+
+export { sleep };
 
 const TAIL_LINES = 200;
 
@@ -137,22 +144,16 @@ async function waitGroupEmpty(pgid: number, timeoutMs: number): Promise<boolean>
   return groupMembers(pgid).length === 0;
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 // ---------------------------------------------------------------------------------------------
 class LogTail {
   private lines: string[] = [];
   private partial = "";
-  constructor(private readonly file?: WriteStream) {}
   push(chunk: Buffer | string): void {
     const text = this.partial + chunk.toString();
     const parts = text.split("\n");
     this.partial = parts.pop() ?? "";
     for (const line of parts) this.lines.push(line);
     if (this.lines.length > TAIL_LINES * 2) this.lines = this.lines.slice(-TAIL_LINES);
-    this.file?.write(chunk);
   }
   tail(n = 40): string {
     const all = this.partial ? [...this.lines, this.partial] : this.lines;
@@ -160,25 +161,46 @@ class LogTail {
   }
 }
 
-function openLog(logFile: string | undefined): WriteStream | undefined {
-  if (!logFile) return undefined;
-  mkdirSync(dirname(logFile), { recursive: true });
-  return createWriteStream(logFile, { flags: "a" });
-}
-
-/** Start a long-running service in its own process group. */
-export function startProcess(o: StartProcessOptions): ServiceProcess {
+/**
+ * Spawns `o.command` as the leader of a new process group, known to the last-chance cleanup; each
+ * output chunk goes to `onOutput` and is appended to `o.logFile` (closed when the child is done).
+ */
+function spawnGroup(
+  o: Omit<StartProcessOptions, "stopSignal" | "stopLeaderOnly">,
+  stdin: "ignore" | "pipe",
+  onOutput: (chunk: Buffer, stream: "stdout" | "stderr") => void,
+): { child: ChildProcess; pid: number } {
   installHandlers();
-  const logStream = openLog(o.logFile);
-  const log = new LogTail(logStream);
-  const child: ChildProcess = spawn(o.command, o.args ?? [], {
+  let logStream: WriteStream | undefined;
+  if (o.logFile) {
+    mkdirSync(dirname(o.logFile), { recursive: true });
+    logStream = createWriteStream(o.logFile, { flags: "a" });
+  }
+  const child = spawn(o.command, o.args ?? [], {
     cwd: o.cwd,
     env: o.env ?? process.env,
     uid: o.uid,
     gid: o.gid,
     detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: [stdin, "pipe", "pipe"],
   });
+  for (const stream of ["stdout", "stderr"] as const) {
+    child[stream]?.on("data", (d: Buffer) => {
+      onOutput(d, stream);
+      logStream?.write(d);
+    });
+  }
+  child.once("close", () => logStream?.end());
+  child.once("error", () => logStream?.end());
+  const pid = child.pid ?? -1;
+  if (pid > 0) liveGroups.add(pid);
+  return { child, pid };
+}
+
+/** Start a long-running service in its own process group. */
+export function startProcess(o: StartProcessOptions): ServiceProcess {
+  const log = new LogTail();
+  const { child, pid } = spawnGroup(o, "ignore", (d) => log.push(d));
   let exitInfo: ExitInfo | undefined;
   const exited = new Promise<ExitInfo>((resolve) => {
     child.once("error", (error) => {
@@ -191,11 +213,6 @@ export function startProcess(o: StartProcessOptions): ServiceProcess {
       resolve(exitInfo);
     });
   });
-  child.stdout?.on("data", (d: Buffer) => log.push(d));
-  child.stderr?.on("data", (d: Buffer) => log.push(d));
-  const pid = child.pid ?? -1;
-  if (pid > 0) liveGroups.add(pid);
-  void exited.then(() => logStream?.end());
 
   let stopping: Promise<void> | undefined;
   const stop = (timeoutMs = 10_000): Promise<void> => {
@@ -209,12 +226,8 @@ export function startProcess(o: StartProcessOptions): ServiceProcess {
         } catch {
           // gone
         }
-        let timer: NodeJS.Timeout | undefined;
-        const timedOut = await Promise.race([
-          exited.then(() => false),
-          new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs))),
-        ]);
-        clearTimeout(timer); // a pending timer would keep the process (vitest's main one) alive
+        // ref: false: a pending timer would keep the process (vitest's main one) alive
+        const timedOut = await Promise.race([exited.then(() => false), sleep(timeoutMs, true, { ref: false })]);
         if (timedOut) log.push(`[harness] ${o.name} ignored ${signal} for ${timeoutMs} ms: SIGKILL\n`);
       }
       // Leader gone (or stubborn): nothing of the group may survive it.
@@ -250,29 +263,9 @@ export interface RunResult {
 export async function runProcess(
   o: Omit<StartProcessOptions, "stopSignal" | "stopLeaderOnly"> & { timeoutMs?: number; input?: string },
 ): Promise<RunResult> {
-  installHandlers();
   const started = Date.now();
-  const logStream = openLog(o.logFile);
-  const child = spawn(o.command, o.args ?? [], {
-    cwd: o.cwd,
-    env: o.env ?? process.env,
-    uid: o.uid,
-    gid: o.gid,
-    detached: true,
-    stdio: [o.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
-  });
-  const pid = child.pid ?? -1;
-  if (pid > 0) liveGroups.add(pid);
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (d: Buffer) => {
-    stdout += d.toString();
-    logStream?.write(d);
-  });
-  child.stderr?.on("data", (d: Buffer) => {
-    stderr += d.toString();
-    logStream?.write(d);
-  });
+  const output = { stdout: "", stderr: "" };
+  const { child, pid } = spawnGroup(o, o.input === undefined ? "ignore" : "pipe", (d, stream) => (output[stream] += d.toString()));
   if (o.input !== undefined) child.stdin?.end(o.input);
   const timeoutMs = o.timeoutMs ?? 120_000;
   let timedOut = false;
@@ -282,7 +275,7 @@ export async function runProcess(
   }, timeoutMs);
   const info = await new Promise<ExitInfo>((resolve) => {
     child.once("error", (error) => {
-      stderr += `[harness] could not start ${o.command}: ${error.message}\n`;
+      output.stderr += `[harness] could not start ${o.command}: ${error.message}\n`;
       resolve({ code: -1, signal: null });
     });
     child.once("close", (code, signal) => resolve({ code, signal }));
@@ -293,9 +286,8 @@ export async function runProcess(
     if (groupMembers(pid).length) killGroupSync(pid, "SIGKILL");
     liveGroups.delete(pid);
   }
-  logStream?.end();
-  if (timedOut) stderr += `\n[harness] ${o.name} killed after ${timeoutMs} ms\n`;
-  return { code: info.code ?? -1, signal: info.signal, stdout, stderr, durationMs: Date.now() - started };
+  if (timedOut) output.stderr += `\n[harness] ${o.name} killed after ${timeoutMs} ms\n`;
+  return { code: info.code ?? -1, signal: info.signal, ...output, durationMs: Date.now() - started };
 }
 
 /** Like runProcess, but throws a ServiceError (with the output's tail) unless the exit code is 0. */

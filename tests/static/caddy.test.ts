@@ -4,10 +4,14 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, get as httpGet, type Server } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { createServer as createNetServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../harness/ports.js";
+import { assertPrerequisites, CADDY_BIN } from "../harness/prerequisites.js";
 import { REPO, run, scratchDir } from "./util.js";
+
+// Without Caddy: one message naming it, where it was looked for and how to get it (not ENOENT).
+assertPrerequisites({ only: ["caddy"] });
 
 const CADDYFILE = join(REPO, "caddy/Caddyfile");
 const SITES = { LOGTO_DOMAIN: "auth.example.cn", APP_DOMAIN: "www.example.cn", ADMIN_DOMAIN: "console.example.cn" };
@@ -28,7 +32,7 @@ interface Adapted {
 }
 
 function adapt(env: Record<string, string>): Adapted {
-  const r = run("caddy", ["adapt", "--config", CADDYFILE, "--adapter", "caddyfile"], { env: caddyEnv(env) });
+  const r = run(CADDY_BIN, ["adapt", "--config", CADDYFILE, "--adapter", "caddyfile"], { env: caddyEnv(env) });
   expect(r.code, r.stderr).toBe(0);
   expect(r.stderr, "caddy adapt printed warnings").not.toMatch(/"level":"warn"/);
   return JSON.parse(r.stdout) as Adapted;
@@ -54,7 +58,7 @@ function hstsOps(cfg: Adapted): unknown[] {
 
 describe("caddy validate (Debian caddy 2.6.2)", () => {
   it("is caddy 2.6.x, the oldest Caddy the Caddyfile supports", () => {
-    expect(run("caddy", ["version"]).stdout).toMatch(/^v?2\.6\./);
+    expect(run(CADDY_BIN, ["version"]).stdout).toMatch(/^v?2\.6\./);
   });
 
   it.each([
@@ -64,13 +68,13 @@ describe("caddy validate (Debian caddy 2.6.2)", () => {
     ["internal (Compose's empty-variable values)", { TLS_MODE: "internal", ACME_EMAIL_OPTION: "", ADMIN_ALLOW_FROM: "0.0.0.0/0 ::/0" }],
   ])("TLS_MODE=%s is a valid configuration", (mode, extra) => {
     const tls = mode.startsWith("acme") ? "acme" : "internal";
-    const r = run("caddy", ["validate", "--config", CADDYFILE, "--adapter", "caddyfile"], { env: caddyEnv({ TLS_MODE: tls, ...extra }) });
+    const r = run(CADDY_BIN, ["validate", "--config", CADDYFILE, "--adapter", "caddyfile"], { env: caddyEnv({ TLS_MODE: tls, ...extra }) });
     expect(r.stderr + r.stdout).toContain("Valid configuration");
     expect(r.code).toBe(0);
   });
 
   it("an unknown TLS_MODE is refused, naming the snippet it looked for", () => {
-    const r = run("caddy", ["validate", "--config", CADDYFILE, "--adapter", "caddyfile"], { env: caddyEnv({ TLS_MODE: "letsencrypt" }) });
+    const r = run(CADDY_BIN, ["validate", "--config", CADDYFILE, "--adapter", "caddyfile"], { env: caddyEnv({ TLS_MODE: "letsencrypt" }) });
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain("snippets/tls-letsencrypt");
   });
@@ -78,7 +82,7 @@ describe("caddy validate (Debian caddy 2.6.2)", () => {
   it("the snippets are formatted as `caddy fmt` wants", () => {
     for (const file of ["Caddyfile", ...readdirSync(join(REPO, "caddy/snippets")).map((f) => `snippets/${f}`)]) {
       const path = join(REPO, "caddy", file);
-      expect(run("caddy", ["fmt", path]).stdout, file).toBe(readFileSync(path, "utf8"));
+      expect(run(CADDY_BIN, ["fmt", path]).stdout, file).toBe(readFileSync(path, "utf8"));
     }
   });
 });
@@ -139,17 +143,6 @@ describe("caddy adapt: what each mode configures", () => {
 
 // ---- Caddy running the Caddyfile on loopback, as the test harness does --------------------------
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 interface Reply {
   status: number;
   headers: Record<string, string | string[] | undefined>;
@@ -190,7 +183,7 @@ async function startLiveCaddy(tlsMode: string, upstream: string, extra: Record<s
     CONSOLE_READY_FILE: consoleReady,
     ...extra,
   });
-  const caddy = spawn("caddy", ["run", "--config", join(caddyDir, "Caddyfile"), "--adapter", "caddyfile"], {
+  const caddy = spawn(CADDY_BIN, ["run", "--config", join(caddyDir, "Caddyfile"), "--adapter", "caddyfile"], {
     env: { PATH: process.env.PATH, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -102,6 +102,8 @@ const cases: Array<[string, Record<string, string>, boolean, string[]]> = [
   ["LOGTO_ADMIN_PASSWORD of 257 characters", { LOGTO_ADMIN_PASSWORD: "p".repeat(257) }, false, ["LOGTO_ADMIN_PASSWORD"]],
   ["AUTH_LOGTO_ID without its secret", { AUTH_LOGTO_ID: "client" }, false, ["AUTH_LOGTO_SECRET"]],
   ["the app's own client", { AUTH_LOGTO_ID: "client", AUTH_LOGTO_SECRET: "client-secret" }, false, []],
+  ["the password breach check off", { LOGTO_PWNED_PASSWORD_CHECK: "false" }, false, []],
+  ["the password breach check as a word other than true or false", { LOGTO_PWNED_PASSWORD_CHECK: "off" }, false, ["LOGTO_PWNED_PASSWORD_CHECK"]],
 ];
 
 describe("make check-env and the seed: one verdict for the same .env", () => {

@@ -164,6 +164,7 @@ describe("validate.sh (what `make up` checks before starting anything)", () => {
     ["LOGTO_VERSION=latest", { LOGTO_VERSION: "latest" }, "LOGTO_VERSION", /1\.42\.0/],
     ["an invalid admin username", { LOGTO_ADMIN_USERNAME: "9admin" }, "LOGTO_ADMIN_USERNAME", /letters, digits/],
     ["an unknown sign-in method", { SIGN_IN_METHODS: "wechat,sms" }, "SIGN_IN_METHODS", /wechat and password/],
+    ["a breach check that is not true or false", { LOGTO_PWNED_PASSWORD_CHECK: "no" }, "LOGTO_PWNED_PASSWORD_CHECK", /api\.pwnedpasswords\.com/],
     ["a malformed WeChat AppID", { WECHAT_APP_ID: "123456", WECHAT_APP_SECRET: "s" }, "WECHAT_APP_ID", /wx followed by 16 hex/],
     ["a WeChat AppID without secret", { WECHAT_APP_ID: "wx0123456789abcdef" }, "WECHAT_APP_SECRET", /AppSecret/],
     ["a WeChat secret without AppID", { WECHAT_APP_SECRET: "0123" }, "WECHAT_APP_ID", /empty both/],

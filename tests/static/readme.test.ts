@@ -1,10 +1,13 @@
 // The README's configuration reference must list exactly the variables of .env.example, with the
-// same defaults; its sample output is what the command prints.
-import { chmodSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+// same defaults; its sample output is what the command prints; its other claims (Node version,
+// memory figures) are what package.json and bench/results.md say; and what any file cites, a
+// reader of the repository can open.
+import { spawnSync } from "node:child_process";
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, posix } from "node:path";
 import { describe, expect, it } from "vitest";
+import { NODE22 } from "../harness/prerequisites.js";
 import { FILLED_SECRETS, parseEnv, REPO, run, scratchDir, scratchStack } from "./util.js";
-
 const readme = readFileSync(join(REPO, "README.md"), "utf8");
 const example = parseEnv(readFileSync(join(REPO, ".env.example"), "utf8"));
 
@@ -86,5 +89,111 @@ esac
     });
     expect(r.code, r.stdout).toBe(0);
     expect(sample()).toEqual(r.stdout.split(dir).join(clone).trimEnd().split("\n"));
+  });
+
+  it("the sample's build line names the images compose.yaml builds on `make up` (pull_policy: build; the others are pulled)", () => {
+    const said = /\(Compose builds the ([\w ,]+) images?;/.exec(readme)?.[1]?.split(/, | and /).map((s) => s.toLowerCase());
+    const built: string[] = [];
+    let service = "";
+    for (const line of readFileSync(join(REPO, "compose.yaml"), "utf8").split("\n")) {
+      service = /^ {2}([\w-]+):$/.exec(line)?.[1] ?? service;
+      if (/^ {4}pull_policy: build$/.test(line)) built.push(service);
+    }
+    expect(built.length).toBeGreaterThan(0);
+    expect(said?.sort()).toEqual(built.sort());
+  });
+});
+
+describe("README claims", () => {
+  it("states the Node version of package.json's engines, which the harness asks for", () => {
+    const { engines } = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { engines: { node: string } };
+    const [, major, minor] = /^\^(\d+)\.(\d+)\.0$/.exec(engines.node) ?? [];
+    expect(NODE22, `prerequisites.ts's NODE22 against engines.node ${engines.node}`).toEqual({ major: Number(major), minor: Number(minor) });
+    expect(readme).toContain(`They need Node ${major} (${major}.${minor} or later: package.json's \`engines\``);
+    expect(readme, "a Node version the repository does not declare").not.toMatch(/Node (1\d|20)\+/);
+  });
+
+  it("the memory figures add up and are bench/results.md's medians", () => {
+    const m = /idle: Postgres (\d+) MB \+\s+Logto (\d+) MB \+ Caddy (\d+) MB \+ app (\d+) MB = (\d+) MB; after a load: (\d+) \+ (\d+) \+ (\d+) \+ (\d+) MB = (\d+) MB[\s\S]*?fit in the (\d+) MB left of (\d+) MB when (\d+) MB\s+are kept/.exec(readme);
+    expect(m, "the README's memory sentence").not.toBeNull();
+    const [idle, load] = [m!.slice(1, 6).map(Number), m!.slice(6, 11).map(Number)];
+    const [left, total, kept] = m!.slice(11, 14).map(Number);
+    const results = readFileSync(join(REPO, "bench/results.md"), "utf8");
+    for (const [figures, at] of [[idle, 0], [load, 1]] as const) {
+      expect(figures.slice(0, 4).reduce((a, b) => a + b), "the sum of the four figures").toBe(figures[4]);
+      expect(figures[4]).toBeLessThanOrEqual(left!);
+      ["postgres", "logto", "caddy", "app"].forEach((service, i) => {
+        const row = new RegExp(`^\\| RSS ${service}: idle / after load \\| (\\d+) MB / (\\d+) MB \\|`, "m").exec(results);
+        expect(Number(row?.[at + 1]), `${service} in bench/results.md`).toBe(figures[i]);
+      });
+    }
+    expect(total! - kept!).toBe(left);
+  });
+});
+
+describe("what the repository's files cite", () => {
+  const files = spawnSync("git", ["ls-files"], { cwd: REPO, encoding: "utf8" }).stdout.split("\n").filter(Boolean);
+  const tracked = new Set(files);
+  const dirs = new Set(files.flatMap((f) => f.split("/").slice(1).map((_, i, parts) => f.split("/").slice(0, i + 1).join("/"))));
+  const top = new Set(files.map((f) => f.split("/")[0]!));
+  const texts = files.filter((f) => /\.(md|ts|tsx|cjs|mjs|sh|ya?ml)$|(^|\/)(Makefile|Dockerfile|Caddyfile|run)$/.test(f));
+  const ignored = (p: string) => spawnSync("git", ["check-ignore", "-q", "--no-index", p], { cwd: REPO }).status === 0;
+  // What the CI machine provides beside the checkout, which .ci/run names as its prerequisite.
+  const outside: Record<string, string[]> = { ".ci/run": ["../shared/compose-lab"] };
+
+  /** Repository paths a file cites: Markdown links and paths in Markdown prose, paths in comments elsewhere, and files named like README.md. */
+  function citations(file: string): string[] {
+    const text = readFileSync(join(REPO, file), "utf8");
+    const prose = file.endsWith(".md")
+      ? text.replace(/^```[\s\S]*?^```/gm, "") // code samples are written from elsewhere (a spec, a server)
+      : text.split("\n").filter((l) => /^\s*(\/\/|#|\*|\/\*)/.test(l)).join("\n");
+    const found = new Set<string>();
+    if (file.endsWith(".md")) {
+      for (const [, target] of prose.matchAll(/\]\(([^)\s]+)\)/g)) {
+        const path = target!.split("#")[0]!;
+        if (path && !/^[a-z]+:/.test(path)) found.add(path);
+      }
+    }
+    // a path: a repository folder or ../ first, then a file (with an extension), a folder/ or more
+    // folders; not a placeholder (tls-*, <name>) nor a quoted module name ("wechat-emulator/users")
+    for (const [, path] of prose.matchAll(/(?<![\w.<>{}$*/"'-])((?:\.\.\/)*[\w.@-]+(?:\/[\w.@-]+)+\/?)(?![\w@*<{$/-])/g)) {
+      const p = path!.replace(/\.$/, "");
+      const parts = p.replace(/\/$/, "").split("/");
+      if (!p.startsWith("../") && !top.has(parts[0]!)) continue;
+      if (parts.length === 2 && !p.endsWith("/") && !/\.\w+$/.test(p)) continue; // "backup/restore", "tests/compose:" read as words
+      found.add(p);
+    }
+    for (const [, name] of prose.matchAll(/(?<![\w./-])([A-Z][A-Z0-9_-]*\.md)\b/g)) found.add(name!);
+    return [...found];
+  }
+
+  /** Where a cited path may be: from the file's folder or any folder above it (a workspace's root), as .ts for an ESM .js. */
+  function resolves(file: string, cited: string): boolean {
+    const bases = file.split("/").slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join("/")).concat("");
+    return bases.some((base) => {
+      const p = posix.normalize(posix.join(base, cited)).replace(/\/$/, "");
+      if (p.startsWith("..")) return false;
+      return tracked.has(p) || tracked.has(p.replace(/\.js$/, ".ts")) || dirs.has(p) || ignored(p) || ignored(`${p}/`);
+    });
+  }
+
+  it("every path a file cites is in the repository (or generated there, git-ignored)", () => {
+    expect(texts.length, "git ls-files in the repository").toBeGreaterThan(100);
+    const missing = texts.flatMap((file) =>
+      citations(file)
+        .filter((cited) => !outside[file]?.some((o) => cited.startsWith(o)) && !resolves(file, cited))
+        .map((cited) => `${file}: ${cited}`),
+    );
+    expect(missing, "cited, but not in the repository").toEqual([]);
+  });
+
+  it("no file names a path of this machine beside the checkout (another checkout, shared notes)", () => {
+    const parent = dirname(REPO);
+    const beside = parent === "/" ? [] : readdirSync(parent).map((name) => join(parent, name));
+    const found = texts.flatMap((file) => {
+      const text = readFileSync(join(REPO, file), "utf8");
+      return beside.filter((p) => text.includes(`${p}/`) || text.includes(`${p} `) || text.includes(`${p}\``)).map((p) => `${file}: ${p}`);
+    });
+    expect(found).toEqual([]);
   });
 });

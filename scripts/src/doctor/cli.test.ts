@@ -1,8 +1,9 @@
 // The doctor's CLI against the WeChat emulator (in-process, HTTPS on a free port, its CA trusted
 // by the child through NODE_EXTRA_CA_CERTS): output format, errcode meanings and exit codes.
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
-import type { LookupFunction } from "node:net";
+import type { AddressInfo, LookupFunction } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { node22 } from "../../../tests/harness/index.js";
@@ -191,4 +192,40 @@ describe("npm run doctor -- --only wechat", () => {
     expect(r.stdout + r.stderr).not.toContain(defaultApp.secret);
   }, 30_000);
 
+});
+
+describe("npm run doctor -- --only outbound, against local servers", () => {
+  it("a host that answers is OK, one that does not is a WARN with what breaks; hosts this .env does not call are skipped; exit 0", async () => {
+    const requests: string[] = [];
+    const server = createServer((req, res) => {
+      requests.push(req.url ?? "");
+      res.writeHead(req.url === "/range/00000" ? 200 : 404).end();
+    });
+    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+    const local = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const r = await doctor(["--only", "outbound"], {
+        TLS_MODE: "internal",
+        NPM_REGISTRY: `${local}/npm/`,
+        // Nothing listens on port 9 here: the registry does not answer.
+        IMAGE_REGISTRY: "127.0.0.1:9",
+        DOCTOR_OUTBOUND_URLS: `api.pwnedpasswords.com=${local}/range/00000 dl-cdn.alpinelinux.org=${local}/alpine/`,
+        DOCTOR_TIMEOUT_MS: "5000",
+      });
+      const lines = r.stdout.trim().split("\n");
+      expect(lines).toContain("SKIP  outbound wechat-api: not called: WECHAT_APP_ID is empty: no WeChat sign-in");
+      expect(lines).toContain("OK    outbound pwned-passwords: api.pwnedpasswords.com answers from this server (HTTP 200)");
+      expect(lines).toContain(`OK    outbound npm-registry: ${new URL(local).host} answers from this server (image pulls and builds) (HTTP 404)`);
+      expect(lines).toContain("OK    outbound alpine-packages: dl-cdn.alpinelinux.org answers from this server (image pulls and builds) (HTTP 404)");
+      expect(lines.find((l) => l.startsWith("WARN  outbound image-registry:"))).toMatch(
+        /^WARN  outbound image-registry: 127\.0\.0\.1:9 does not answer from this server \(image pulls and builds\) \(.*ECONNREFUSED.*\): `make up` on a new version or a fresh host/,
+      );
+      expect(r.stdout).toContain("fix: cannot be off; `IMAGE_REGISTRY` points it at a mirror or your own registry");
+      expect(lines.at(-1)).toBe("doctor: 3 OK, 1 WARN, 0 FAIL, 4 SKIP");
+      expect(requests.sort()).toEqual(["/alpine/", "/npm/", "/range/00000"]);
+      expect(r.code).toBe(0);
+    } finally {
+      await new Promise((done) => server.close(done));
+    }
+  }, 30_000);
 });

@@ -1,4 +1,4 @@
-// `npm run doctor -- [--only wechat,logto,tls] [--no-summary]`: the network checks of make doctor.
+// `npm run doctor -- [--only wechat,logto,tls,outbound] [--no-summary]`: the network checks of make doctor.
 // The only file that exits: 0 no FAIL, 1 some FAIL, 2 bad arguments or configuration.
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "./config.ts";

@@ -31,5 +31,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): DoctorConfig {
     },
     stack: e.DOCTOR_STACK,
     timeoutMs: e.DOCTOR_TIMEOUT_MS,
+    pwnedPasswordCheck: e.LOGTO_PWNED_PASSWORD_CHECK === "true",
+    acme: { ...(e.ACME_CA ? { ca: e.ACME_CA } : {}), ...(e.ACME_EMAIL ? { email: e.ACME_EMAIL } : {}) },
+    ...(e.BACKUP_OFFSITE_REPOSITORY ? { offsiteRepository: e.BACKUP_OFFSITE_REPOSITORY } : {}),
+    ...(e.IMAGE_REGISTRY ? { imageRegistry: e.IMAGE_REGISTRY.replace(/\/+$/, "") } : {}),
+    ...(e.NPM_REGISTRY ? { npmRegistry: e.NPM_REGISTRY } : {}),
+    outboundUrls: Object.fromEntries(e.DOCTOR_OUTBOUND_URLS.map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)])),
   };
 }

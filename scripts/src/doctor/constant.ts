@@ -27,5 +27,5 @@ export const wechatErrcodes: Record<number, string> = {
 export const certWarnDays = 14;
 
 /** Check groups for `--only` (comma-separated). */
-export const checkGroups = ["wechat", "logto", "tls"] as const;
+export const checkGroups = ["wechat", "logto", "tls", "outbound"] as const;
 export type CheckGroup = (typeof checkGroups)[number];

@@ -1,6 +1,7 @@
 // Runs the selected check groups in order and returns their results.
 import { checkCertificate } from "./checks/tls.ts";
 import { checkLogtoStatus, checkOidcIssuer } from "./checks/logto.ts";
+import { checkOutboundCalls } from "./checks/outbound.ts";
 import { checkWechatCallbackDomain, checkWechatCredentials, checkWechatOaCredentials, checkWechatOaDomain } from "./checks/wechat.ts";
 import { checkGroups, type CheckGroup } from "./constant.ts";
 import { httpGet as realHttpGet, tlsProbe as realTlsProbe, type HttpGet, type TlsProbe } from "./net.ts";
@@ -38,6 +39,9 @@ export async function runDoctor(
     ] as const) {
       add(await checkCertificate({ domain, url }, cfg, deps));
     }
+  }
+  if (only.includes("outbound")) {
+    for (const r of await checkOutboundCalls(cfg, deps)) add(r);
   }
   return results;
 }

@@ -41,6 +41,24 @@ export const doctorEnvGuard = z.object({
     (v) => (v === "" || v === undefined ? "https://api.weixin.qq.com" : v),
     z.url(),
   ),
+  /** The settings that decide which outbound hosts the stack calls (outbound.ts). */
+  ACME_CA: url,
+  ACME_EMAIL: optionalString,
+  LOGTO_PWNED_PASSWORD_CHECK: z.preprocess((v) => (v === "" ? undefined : v), z.enum(["true", "false"]).default("true")),
+  BACKUP_OFFSITE_REPOSITORY: optionalString,
+  IMAGE_REGISTRY: optionalString,
+  NPM_REGISTRY: url,
+  /**
+   * "host=url ...": the doctor probes url instead of that outbound host's own (tests, with local
+   * servers in place of hosts that have no setting of their own).
+   */
+  DOCTOR_OUTBOUND_URLS: z.preprocess(
+    (v) => (v === "" || v === undefined ? "" : v),
+    z
+      .string()
+      .transform((v) => v.split(/\s+/).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^[a-z0-9.-]+=https?:\/\/\S+$/, "host=http(s)://... pairs, space-separated"))),
+  ),
   /** "down": make doctor saw no running stack, so the checks that need it are skipped. */
   DOCTOR_STACK: z.preprocess((v) => (v === "" ? undefined : v), z.enum(["up", "down", "unknown"]).default("unknown")),
   DOCTOR_TIMEOUT_MS: z.preprocess(
@@ -63,6 +81,13 @@ export type DoctorConfig = {
   wechat: { appId?: string; appSecret?: string; oa: { appId?: string; appSecret?: string }; apiBase: string };
   stack: "up" | "down" | "unknown";
   timeoutMs: number;
+  pwnedPasswordCheck: boolean;
+  acme: { ca?: string; email?: string };
+  offsiteRepository?: string;
+  imageRegistry?: string;
+  npmRegistry?: string;
+  /** DOCTOR_OUTBOUND_URLS: probe URL by host name. */
+  outboundUrls: Record<string, string>;
 };
 
 /** WeChat's answer to the token endpoint: errors are HTTP 200 with errcode/errmsg. */

@@ -4,7 +4,7 @@ import type { SignInExperienceState } from '../types.js';
 
 import { defaultSignInMethods } from '../config.js';
 
-import { describePolicy, planSignInExperience, policyFor } from './sign-in-experience.js';
+import { describePolicy, planPwnedCheck, planSignInExperience, policyFor } from './sign-in-experience.js';
 
 /** SIGN_IN_METHODS=wechat,password keeps Logto's seeded username + password policy. */
 const both = ['wechat', 'password'] as const;
@@ -17,6 +17,7 @@ const seeded: SignInExperienceState = {
   },
   socialSignInConnectorTargets: [],
   socialSignIn: {},
+  passwordPolicy: {},
 };
 
 /** What the seed sets with WeChat when the operator left the field alone. */
@@ -27,24 +28,24 @@ const withWechat: SignInExperienceState = { ...seeded, socialSignInConnectorTarg
 describe('planSignInExperience', () => {
   it('adds wechat to the social targets, keeping the operator\'s', () => {
     expect(
-      planSignInExperience({ ...seeded, socialSignInConnectorTargets: ['github'] }, { wechat: true, methods: both })
+      planSignInExperience({ ...seeded, socialSignInConnectorTargets: ['github'] }, { wechat: true, methods: both, pwnedPasswordCheck: true })
     ).toEqual({ socialSignInConnectorTargets: ['github', 'wechat'], ...skip });
   });
 
   it('SIGN_IN_METHODS empty with WeChat: WeChat only, password sign-up closed on Logto\'s seeded policy', () => {
-    expect(planSignInExperience(withWechat, { wechat: true, methods: defaultSignInMethods(true) })).toEqual({
+    expect(planSignInExperience(withWechat, { wechat: true, methods: defaultSignInMethods(true), pwnedPasswordCheck: true })).toEqual({
       signUp: { identifiers: [], password: false, verify: false },
       signIn: { methods: [] },
     });
   });
 
   it('SIGN_IN_METHODS empty without WeChat: Logto\'s seeded username + password policy stays', () => {
-    expect(planSignInExperience(seeded, { wechat: false, methods: defaultSignInMethods(false) })).toBeUndefined();
+    expect(planSignInExperience(seeded, { wechat: false, methods: defaultSignInMethods(false), pwnedPasswordCheck: true })).toBeUndefined();
   });
 
   it('brings an operator\'s console change back to the policy of SIGN_IN_METHODS', () => {
     const social = policyFor(['wechat']);
-    expect(planSignInExperience({ ...withWechat, ...social }, { wechat: true, methods: ['password', 'wechat'] })).toEqual(
+    expect(planSignInExperience({ ...withWechat, ...social }, { wechat: true, methods: ['password', 'wechat'], pwnedPasswordCheck: true })).toEqual(
       policyFor(['password'])
     );
   });
@@ -52,12 +53,12 @@ describe('planSignInExperience', () => {
   it('lets a new WeChat user skip the required username when the operator did not choose', () => {
     // A password policy asks for a username at sign-up: without this Logto would send a new
     // WeChat user to /continue/username.
-    expect(planSignInExperience(seeded, { wechat: true, methods: both })).toEqual({
+    expect(planSignInExperience(seeded, { wechat: true, methods: both, pwnedPasswordCheck: true })).toEqual({
       socialSignInConnectorTargets: ['wechat'],
       ...skip,
     });
     expect(
-      planSignInExperience({ ...withWechat, socialSignIn: {} }, { wechat: true, methods: both })
+      planSignInExperience({ ...withWechat, socialSignIn: {} }, { wechat: true, methods: both, pwnedPasswordCheck: true })
     ).toEqual(skip);
   });
 
@@ -66,14 +67,14 @@ describe('planSignInExperience', () => {
       ...withWechat,
       socialSignIn: { automaticAccountLinking: true, futureKey: 'kept' },
     };
-    expect(planSignInExperience(current, { wechat: true, methods: both })).toEqual({
+    expect(planSignInExperience(current, { wechat: true, methods: both, pwnedPasswordCheck: true })).toEqual({
       socialSignIn: { automaticAccountLinking: true, futureKey: 'kept', skipRequiredIdentifiers: true },
     });
   });
 
   it('reads a missing socialSignIn (older Logto) as unset', () => {
     const { socialSignIn: _, ...older } = withWechat;
-    expect(planSignInExperience(older, { wechat: true, methods: both })).toEqual(skip);
+    expect(planSignInExperience(older, { wechat: true, methods: both, pwnedPasswordCheck: true })).toEqual(skip);
   });
 
   it('never overwrites the operator\'s explicit choice', () => {
@@ -82,8 +83,8 @@ describe('planSignInExperience', () => {
         ...withWechat,
         socialSignIn: { skipRequiredIdentifiers: value, automaticAccountLinking: false },
       };
-      expect(planSignInExperience(current, { wechat: true, methods: both })).toBeUndefined();
-      expect(planSignInExperience(current, { wechat: true, methods: ['wechat'] })).toEqual({
+      expect(planSignInExperience(current, { wechat: true, methods: both, pwnedPasswordCheck: true })).toBeUndefined();
+      expect(planSignInExperience(current, { wechat: true, methods: ['wechat'], pwnedPasswordCheck: true })).toEqual({
         signUp: { identifiers: [], password: false, verify: false },
         signIn: { methods: [] },
       });
@@ -91,18 +92,18 @@ describe('planSignInExperience', () => {
   });
 
   it('does not touch socialSignIn without WeChat', () => {
-    expect(planSignInExperience(seeded, { wechat: false, methods: ['password'] })).toBeUndefined();
-    expect(planSignInExperience(seeded, { wechat: false, methods: ['password'] })).toBeUndefined();
+    expect(planSignInExperience(seeded, { wechat: false, methods: ['password'], pwnedPasswordCheck: true })).toBeUndefined();
+    expect(planSignInExperience(seeded, { wechat: false, methods: ['password'], pwnedPasswordCheck: true })).toBeUndefined();
   });
 
   it('never removes wechat when WeChat is not configured', () => {
     expect(
-      planSignInExperience({ ...seeded, socialSignInConnectorTargets: ['wechat'] }, { wechat: false, methods: ['password'] })
+      planSignInExperience({ ...seeded, socialSignInConnectorTargets: ['wechat'] }, { wechat: false, methods: ['password'], pwnedPasswordCheck: true })
     ).toBeUndefined();
   });
 
   it('makes sign-in social-only for SIGN_IN_METHODS=wechat', () => {
-    expect(planSignInExperience(seeded, { wechat: true, methods: ['wechat'] })).toEqual({
+    expect(planSignInExperience(seeded, { wechat: true, methods: ['wechat'], pwnedPasswordCheck: true })).toEqual({
       socialSignInConnectorTargets: ['wechat'],
       ...skip,
       signUp: { identifiers: [], password: false, verify: false },
@@ -111,7 +112,7 @@ describe('planSignInExperience', () => {
   });
 
   it('keeps username + password for SIGN_IN_METHODS=wechat,password', () => {
-    expect(planSignInExperience(seeded, { wechat: true, methods: ['wechat', 'password'] })).toEqual({
+    expect(planSignInExperience(seeded, { wechat: true, methods: ['wechat', 'password'], pwnedPasswordCheck: true })).toEqual({
       socialSignInConnectorTargets: ['wechat'],
       ...skip,
     });
@@ -124,8 +125,9 @@ describe('planSignInExperience', () => {
         ...policy,
         socialSignInConnectorTargets: ['wechat'],
         ...skip,
+        passwordPolicy: {},
       };
-      expect(planSignInExperience(after, { wechat: true, methods })).toBeUndefined();
+      expect(planSignInExperience(after, { wechat: true, methods, pwnedPasswordCheck: true })).toBeUndefined();
     }
   });
 
@@ -134,7 +136,49 @@ describe('planSignInExperience', () => {
       ...seeded,
       signUp: { ...seeded.signUp, secondaryIdentifiers: [] },
     };
-    expect(planSignInExperience(current, { wechat: false, methods: ['password'] })).toBeUndefined();
+    expect(planSignInExperience(current, { wechat: false, methods: ['password'], pwnedPasswordCheck: true })).toBeUndefined();
+  });
+});
+
+describe('planSignInExperience: password breach check (LOGTO_PWNED_PASSWORD_CHECK)', () => {
+  const desired = (pwnedPasswordCheck: boolean) => ({ wechat: false, methods: ['password'] as const, pwnedPasswordCheck });
+
+  it("leaves Logto's seeded policy alone when the check stays on (absent is on)", () => {
+    expect(planSignInExperience(seeded, desired(true))).toBeUndefined();
+  });
+
+  it('turns the check off, keeping the rest of the policy whole (Logto replaces the column)', () => {
+    const current: SignInExperienceState = {
+      ...seeded,
+      passwordPolicy: { length: { min: 12, max: 64 }, rejects: { words: ['wechat'], repetitionAndSequence: true } },
+    };
+    expect(planSignInExperience(current, desired(false))).toEqual({
+      passwordPolicy: {
+        length: { min: 12, max: 64 },
+        rejects: { words: ['wechat'], repetitionAndSequence: true, pwned: false },
+      },
+    });
+  });
+
+  it('turns it back on when an operator switched it off but the setting says on', () => {
+    expect(planSignInExperience({ ...seeded, passwordPolicy: { rejects: { pwned: false } } }, desired(true))).toEqual({
+      passwordPolicy: { rejects: { pwned: true } },
+    });
+  });
+
+  it('is idempotent once off', () => {
+    expect(planSignInExperience({ ...seeded, passwordPolicy: { rejects: { pwned: false } } }, desired(false))).toBeUndefined();
+  });
+});
+
+describe('planPwnedCheck (the admin tenant\'s policy, read by SQL)', () => {
+  it('writes only a change, keeping the rest of the policy', () => {
+    expect(planPwnedCheck({}, true)).toBeUndefined();
+    expect(planPwnedCheck({ rejects: { pwned: true } }, true)).toBeUndefined();
+    expect(planPwnedCheck({ length: { min: 8 }, rejects: { userInfo: true } }, false)).toEqual({
+      length: { min: 8 },
+      rejects: { userInfo: true, pwned: false },
+    });
   });
 });
 

@@ -3,7 +3,9 @@
  * never removing what an operator added); with WeChat, `socialSignIn.skipRequiredIdentifiers: true`
  * unless the operator set that field (so a new WeChat user is registered at once instead of being
  * asked for the username a password sign-up policy requires); and the sign-up and sign-in policy
- * of SIGN_IN_METHODS or, when it is empty, of its default (config.ts, `defaultSignInMethods`).
+ * of SIGN_IN_METHODS or, when it is empty, of its default (config.ts, `defaultSignInMethods`);
+ * and the password policy's breach check (`passwordPolicy.rejects.pwned`, LOGTO_PWNED_PASSWORD_CHECK),
+ * which calls api.pwnedpasswords.com whenever a password is set, here and in the admin tenant.
  * The policy is printed in one line, `sign-in policy: ...`.
  */
 import { isDeepStrictEqual } from 'node:util';
@@ -11,11 +13,11 @@ import { isDeepStrictEqual } from 'node:util';
 import type { SignIn, SignUp, SocialSignIn } from '@logto/schemas';
 
 import type { SignInMethod } from '../config.js';
-import { usernameIdentifier, wechatTarget } from '../constant.js';
+import { adminTenantId, usernameIdentifier, wechatTarget } from '../constant.js';
 import { type StepContext, listNames } from '../context.js';
 import { StepError } from '../errors.js';
 import type { StepResult } from '../log.js';
-import { type SignInExperienceState, signInExperienceGuard } from '../types.js';
+import { type SignInExperienceState, passwordPolicyGuard, signInExperienceGuard } from '../types.js';
 
 /** Bodies use the enums' string values; these mirror `SignUp` and `SignIn` of @logto/schemas. */
 type SignUpBody = Omit<SignUp, 'identifiers' | 'secondaryIdentifiers'> & {
@@ -35,6 +37,8 @@ export type SignInExperiencePatch = {
   socialSignIn?: SocialSignIn & Record<string, unknown>;
   signUp?: SignUpBody;
   signIn?: SignInBody;
+  /** Whole, like socialSignIn: the operator's other rules go back unchanged. */
+  passwordPolicy?: SignInExperienceState['passwordPolicy'];
 };
 
 /** The policy a SIGN_IN_METHODS value stands for. */
@@ -75,10 +79,19 @@ export const describePolicy = (methods: readonly SignInMethod[], defaulted: bool
   return `sign-in policy: ${signIn}${wechat ? ' (a new WeChat user is registered at first sign-in)' : ''}; ${signUp} (${source})`;
 };
 
+type PasswordPolicy = SignInExperienceState['passwordPolicy'];
+
+/**
+ * Pure: the whole password policy with the breach check as wanted, or undefined when it already
+ * is. Logto's own default (absent) is on. The rest of the policy is kept as it is.
+ */
+export const planPwnedCheck = (policy: PasswordPolicy, pwned: boolean): PasswordPolicy | undefined =>
+  (policy.rejects?.pwned ?? true) === pwned ? undefined : { ...policy, rejects: { ...policy.rejects, pwned } };
+
 /** Pure: the PATCH body that brings `current` to what the seed owns, or undefined if none. */
 export const planSignInExperience = (
   current: SignInExperienceState,
-  desired: { wechat: boolean; methods: readonly SignInMethod[] }
+  desired: { wechat: boolean; methods: readonly SignInMethod[]; pwnedPasswordCheck: boolean }
 ): SignInExperiencePatch | undefined => {
   const patch: SignInExperiencePatch = {};
   if (desired.wechat && !current.socialSignInConnectorTargets.includes(wechatTarget)) {
@@ -97,6 +110,10 @@ export const planSignInExperience = (
   if (!isDeepStrictEqual(current.signIn, policy.signIn)) {
     patch.signIn = policy.signIn;
   }
+  const passwordPolicy = planPwnedCheck(current.passwordPolicy, desired.pwnedPasswordCheck);
+  if (passwordPolicy) {
+    patch.passwordPolicy = passwordPolicy;
+  }
   return Object.keys(patch).length > 0 ? patch : undefined;
 };
 
@@ -105,6 +122,31 @@ const fieldNames: Record<keyof SignInExperiencePatch, string> = {
   socialSignIn: 'social sign-up skips required identifiers',
   signUp: 'sign-up policy',
   signIn: 'sign-in policy',
+  passwordPolicy: 'password breach check (api.pwnedpasswords.com)',
+};
+
+const adminPwnedField = 'console admin\'s password breach check';
+
+/**
+ * The admin tenant (the console's own sign-in, where the admin changes their password: Logto's
+ * routes-me/user.ts checks it against that tenant's policy) gets the same breach check. No
+ * Management API reaches that tenant: SQL as the database owner, as the console-admin step does.
+ * Returns the policy written (or, in a dry run, that would be), undefined when nothing changes.
+ */
+const reconcileAdminPwnedCheck = async ({ config, db, dryRun }: StepContext) => {
+  const { rows } = await db.query<{ policy: unknown }>(
+    `select password_policy as policy from sign_in_experiences where tenant_id = $1 and id = 'default'`,
+    [adminTenantId]
+  );
+  const row = rows[0];
+  const policy = row && planPwnedCheck(passwordPolicyGuard.parse(row.policy), config.pwnedPasswordCheck);
+  if (policy && !dryRun) {
+    await db.query(`update sign_in_experiences set password_policy = $2 where tenant_id = $1 and id = 'default'`, [
+      adminTenantId,
+      JSON.stringify(policy),
+    ]);
+  }
+  return policy;
 };
 
 export const reconcileSignInExperience = async (context: StepContext): Promise<StepResult> => {
@@ -112,19 +154,18 @@ export const reconcileSignInExperience = async (context: StepContext): Promise<S
   const wechat = Boolean(state.wechatConnector);
   const methods = config.signInMethods;
   log.info(describePolicy(methods, config.signInMethodsDefaulted));
-  const owned = [...(wechat ? [`${wechatTarget} in social sign-in`] : []), `sign-up/sign-in policy ${methods.join(',')}`];
+  const pwnedPasswordCheck = config.pwnedPasswordCheck;
+  const owned = [
+    ...(wechat ? [`${wechatTarget} in social sign-in`] : []),
+    `sign-up/sign-in policy ${methods.join(',')}`,
+    `password breach check ${pwnedPasswordCheck ? 'on' : 'off'}`,
+  ];
 
   const current = await api.request('sign-in-exp', 'GET', '/api/sign-in-exp', {
     guard: signInExperienceGuard,
   });
-  const patch = planSignInExperience(current, { wechat, methods });
-  if (!patch) {
-    return { outcome: 'unchanged', detail: listNames(owned) };
-  }
-  const fields = (['socialSignInConnectorTargets', 'socialSignIn', 'signUp', 'signIn'] as const)
-    .filter((key) => patch[key] !== undefined)
-    .map((key) => fieldNames[key]);
-  if (!dryRun) {
+  const patch = planSignInExperience(current, { wechat, methods, pwnedPasswordCheck });
+  if (patch && !dryRun) {
     const updated = await api.request('sign-in-exp', 'PATCH', '/api/sign-in-exp', {
       body: patch,
       guard: signInExperienceGuard,
@@ -138,5 +179,14 @@ export const reconcileSignInExperience = async (context: StepContext): Promise<S
       );
     }
   }
-  return { outcome: 'updated', detail: listNames(fields) };
+  const adminPolicy = await reconcileAdminPwnedCheck(context);
+  const fields = [
+    ...(['socialSignInConnectorTargets', 'socialSignIn', 'signUp', 'signIn', 'passwordPolicy'] as const)
+      .filter((key) => patch?.[key] !== undefined)
+      .map((key) => fieldNames[key]),
+    ...(adminPolicy ? [adminPwnedField] : []),
+  ];
+  return fields.length > 0
+    ? { outcome: 'updated', detail: listNames(fields) }
+    : { outcome: 'unchanged', detail: listNames(owned) };
 };

@@ -5,6 +5,7 @@ import type { HttpGet, PeerCert, TlsProbe } from "../net.ts";
 import { formatResult } from "../report.ts";
 import { runDoctor } from "../index.ts";
 import { checkLogtoStatus, checkOidcIssuer } from "./logto.ts";
+import { checkOutboundCalls } from "./outbound.ts";
 import { checkCertificate } from "./tls.ts";
 
 const cfg = (env: Record<string, string> = {}) =>
@@ -121,7 +122,83 @@ describe("runDoctor", () => {
       "tls auth.example.com",
       "tls app.example.com",
       "tls admin.example.com",
+      "outbound wechat-api",
+      "outbound pwned-passwords",
+      "outbound acme",
+      "outbound acme-zerossl",
+      "outbound offsite-backup",
+      "outbound image-registry",
+      "outbound npm-registry",
+      "outbound alpine-packages",
     ]);
+  });
+});
+
+describe("outbound checks: one line per host the server calls", () => {
+  const outbound = (env: Record<string, string>, routes: Parameters<typeof answering>[0]) =>
+    checkOutboundCalls(cfg({ TLS_MODE: "internal", ...env }), { httpGet: answering(routes) });
+
+  it("no answer: WARN naming the host, what breaks and the setting that turns the call off", async () => {
+    const lines = (await outbound({}, {})).map(formatResult);
+    expect(lines).toContain(
+      "WARN  outbound pwned-passwords: api.pwnedpasswords.com does not answer from this server (connect ECONNREFUSED (https://api.pwnedpasswords.com/range/00000)): " +
+        "setting a password (password sign-up, a password set in the console) fails with a 500\n" +
+        '      fix: `LOGTO_PWNED_PASSWORD_CHECK=false` (README "Outbound calls")',
+    );
+    expect(lines.find((l) => l.startsWith("WARN  outbound image-registry"))).toMatch(/registry-1\.docker\.io does not answer from this server \(image pulls and builds\)/);
+  });
+
+  it("any HTTP answer is an answer (a registry's 401, a 404)", async () => {
+    const results = await outbound(
+      { IMAGE_REGISTRY: "registry.example.cn:5000/mirror", NPM_REGISTRY: "https://registry.npmmirror.com" },
+      { "https://registry.example.cn:5000/v2/": { status: 401 }, "https://registry.npmmirror.com": { status: 404 } },
+    );
+    expect(results.map(formatResult)).toEqual(
+      expect.arrayContaining([
+        "OK    outbound image-registry: registry.example.cn:5000 answers from this server (image pulls and builds) (HTTP 401)",
+        "OK    outbound npm-registry: registry.npmmirror.com answers from this server (image pulls and builds) (HTTP 404)",
+      ]),
+    );
+  });
+
+  it("a host the .env does not call is skipped, saying why", async () => {
+    const byName = Object.fromEntries(
+      (await outbound({ LOGTO_PWNED_PASSWORD_CHECK: "false" }, {})).map((r) => [r.name, `${r.status} ${r.message}`]),
+    );
+    expect(byName).toMatchObject({
+      "outbound wechat-api": "SKIP not called: WECHAT_APP_ID is empty: no WeChat sign-in",
+      "outbound pwned-passwords": "SKIP not called: LOGTO_PWNED_PASSWORD_CHECK=false",
+      "outbound acme": "SKIP not called: TLS_MODE=internal: Caddy's own CA",
+      "outbound offsite-backup": "SKIP not called: BACKUP_OFFSITE_REPOSITORY is empty",
+    });
+  });
+
+  it("the CA, the fallback CA and the off-site storage follow their settings; credentials in the repository URL are never sent or shown", async () => {
+    const results = await outbound(
+      {
+        TLS_MODE: "acme",
+        ACME_EMAIL: "ops@example.cn",
+        BACKUP_OFFSITE_REPOSITORY: "rest:https://backup:s3cret@backup.example.cn:8000/stack",
+      },
+      { "https://acme-v02.api.letsencrypt.org/directory": { status: 200 }, "https://backup.example.cn:8000/": { status: 401 } },
+    );
+    const lines = results.map(formatResult);
+    expect(lines).toContain("OK    outbound acme: acme-v02.api.letsencrypt.org answers from this server (HTTP 200)");
+    expect(lines.find((l) => l.includes("outbound acme-zerossl"))).toMatch(/^WARN .*acme\.zerossl\.com does not answer.*\n +fix: `ACME_EMAIL` empty, or `ACME_CA` set/);
+    expect(lines).toContain("OK    outbound offsite-backup: backup.example.cn:8000 answers from this server (HTTP 401)");
+    expect(lines.join("\n")).not.toContain("s3cret");
+    const ca = await outbound({ TLS_MODE: "acme", ACME_CA: "https://ca.example.cn/acme/directory" }, { "https://ca.example.cn/acme/directory": { status: 200 } });
+    expect(ca.map(formatResult)).toContain("OK    outbound acme: ca.example.cn answers from this server (HTTP 200)");
+    expect(ca.find((r) => r.name === "outbound acme-zerossl")?.status).toBe("SKIP");
+  });
+
+  it("DOCTOR_OUTBOUND_URLS sends a host's probe elsewhere (tests: a local server)", async () => {
+    const results = await outbound(
+      { DOCTOR_OUTBOUND_URLS: "api.pwnedpasswords.com=http://127.0.0.1:9999/range/00000" },
+      { "http://127.0.0.1:9999/range/00000": { status: 200 } },
+    );
+    expect(results.map(formatResult)).toContain("OK    outbound pwned-passwords: api.pwnedpasswords.com answers from this server (HTTP 200)");
+    expect(() => cfg({ DOCTOR_OUTBOUND_URLS: "api.pwnedpasswords.com" })).toThrow(/DOCTOR_OUTBOUND_URLS/);
   });
 });
 
