@@ -170,7 +170,7 @@ export const outboundCalls: readonly OutboundCall[] = [
 
 const fromWords: Record<Caller, string> = { server: "server", build: "server (pull, build)", browser: "browser" };
 
-/** The README's table, row for row (tests/static/outbound-readme.test.ts). */
+/** The README's table, row for row (scripts/src/doctor/outbound.test.ts). */
 export const outboundTable = (): string =>
   [
     "| Host | From | Who and what for | When it cannot be reached | Turn off / redirect |",
