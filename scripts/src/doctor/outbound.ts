@@ -1,5 +1,5 @@
 // Every outbound call the stack makes, in one list: the README's table "Outbound calls" is made
-// from it (tests/static/outbound-readme.test.ts keeps the two equal) and `make doctor` probes from
+// from it (scripts/src/doctor/outbound.test.ts keeps the two equal) and `make doctor` probes from
 // the server each host the server itself calls (checks/outbound.ts). Read off the stack's code and
 // Logto 1.42.0's (file paths name logto-io/logto).
 import type { DoctorConfig } from "./types.ts";
