@@ -38,6 +38,7 @@ esac
 if [ -n "${PG_READY:-}" ]; then
   $PG_READY || die "PostgreSQL does not answer ($PG_READY); nothing backed up" "docker compose ps postgres (start it: make up)"
 elif ! running=$($COMPOSE ps --status running -q postgres 2>/dev/null); then
+  require_docker "make backup"
   die "docker compose ps failed; nothing backed up" "is Docker running? docker info"
 else
   [ -n "$running" ] || die "the stack is down (postgres is not running); nothing backed up" "make up, then make backup"

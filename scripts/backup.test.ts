@@ -27,7 +27,7 @@ beforeEach(() => {
 afterEach(() => rmSync(work, { recursive: true, force: true }));
 
 const backup = (args: string[], extra: Record<string, string> = {}) =>
-  runScript("backup.sh", args, { STACK_DIR: work, COMPOSE: fakeCompose().bin, FAKE_RUNNING: "postgres", ...tools, ...extra });
+  runScript("backup.sh", args, { STACK_DIR: work, COMPOSE: fakeCompose().bin, DOCKER: "true", FAKE_RUNNING: "postgres", ...tools, ...extra });
 const dumps = () => readdirSync(join(work, "backups")).filter((f) => f.endsWith(".dump")).sort();
 
 describe("make backup", () => {
@@ -45,6 +45,17 @@ describe("make backup", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error: docker compose ps failed; nothing backed up$/m);
     expect(r.stderr).toMatch(/^ {2}fix: /m);
+    expect(existsSync(join(work, "backups"))).toBe(false);
+  });
+
+  it("with the Docker daemon down: says so in Docker's words, and leaves nothing", async () => {
+    const docker = join(work, "docker-down");
+    writeFileSync(docker, '#!/bin/sh\necho "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2\nexit 1\n');
+    chmodSync(docker, 0o755);
+    const r = await backup([], { FAKE_FAIL_ON: "ps", DOCKER: docker });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: the Docker daemon is not reachable \(Cannot connect to the Docker daemon at .*\); nothing was changed$/m);
+    expect(r.stderr).toMatch(/^ {2}fix: start it \(sudo systemctl start docker\).*; then make backup$/m);
     expect(existsSync(join(work, "backups"))).toBe(false);
   });
 

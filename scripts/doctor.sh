@@ -182,8 +182,8 @@ check_dns() {
   tls_mode=$(env_get TLS_MODE internal)
   mine=$(host_addrs | grep -v '^127\.' | sort -u | tr '\n' ' ')
   for var in LOGTO_DOMAIN APP_DOMAIN ADMIN_DOMAIN; do
-    domain=$(env_get "$var")
-    case $var in LOGTO_DOMAIN) : "${domain:=auth.localhost}" ;; APP_DOMAIN) : "${domain:=app.localhost}" ;; ADMIN_DOMAIN) : "${domain:=admin.localhost}" ;; esac
+    # Empty: the default, .env.example's (the one next to these scripts), as the TS checks take it.
+    domain=$(env_get "$var" "$(env_value "$SCRIPTS_DIR/../.env.example" "$var" 2>/dev/null)")
     case $domain in
       *[!A-Za-z0-9.-]*) report SKIP "dns $var" "$var=$domain is not a host name (see the env lines above)"; continue ;;
     esac

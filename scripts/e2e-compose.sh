@@ -42,10 +42,11 @@ compose() {
 		$(for f in $COMPOSE_FILES; do printf -- '-f %s ' "$ROOT/$f"; done) "$@"
 }
 
-# value NAME DEFAULT: NAME from the e2e env file, or DEFAULT when unset or empty.
+# value NAME: NAME from the e2e env file, or .env.example's value (the defaults) when unset or empty.
 value() {
 	_v=$(env_value "$ENV_FILE" "$1" 2>/dev/null || true)
-	printf '%s' "${_v:-$2}"
+	[ -n "$_v" ] || _v=$(env_value "$ROOT/.env.example" "$1" 2>/dev/null || true)
+	printf '%s' "$_v"
 }
 
 # The e2e env file: .env.example with generated secrets (the domains stay *.localhost), made anew
@@ -76,9 +77,9 @@ describe() {
 		cp "$E2E_CADDY_ROOT" "$E2E_DIR/caddy-root.crt"
 	fi
 	sep=
-	logto=$(value LOGTO_DOMAIN auth.localhost)
-	app=$(value APP_DOMAIN app.localhost)
-	admin=$(value ADMIN_DOMAIN admin.localhost)
+	logto=$(value LOGTO_DOMAIN)
+	app=$(value APP_DOMAIN)
+	admin=$(value ADMIN_DOMAIN)
 	# Which Logto runs: the stand-in image says so in a label (tests/logto-standin/Dockerfile).
 	kind=real
 	logto_ctr=$(compose ps -q logto 2>/dev/null || true)
@@ -99,12 +100,12 @@ describe() {
   "hosts": { "$logto": "127.0.0.1", "$app": "127.0.0.1", "$admin": "127.0.0.1", "open.weixin.qq.com": "127.0.0.1" },
   "caFiles": ["$E2E_DIR/caddy-root.crt"],
   "caBundle": "$E2E_DIR/caddy-root.crt",
-  "logto": { "internalUrl": "", "adminInternalUrl": "", "dbUrl": "postgres://postgres:$(value POSTGRES_PASSWORD '')@127.0.0.1:$E2E_POSTGRES_PORT/logto" },
+  "logto": { "internalUrl": "", "adminInternalUrl": "", "dbUrl": "postgres://postgres:$(value POSTGRES_PASSWORD)@127.0.0.1:$E2E_POSTGRES_PORT/logto" },
   "postgres": null,
   "emulator": { "controlUrl": "http://127.0.0.1:$E2E_EMULATOR_CONTROL_PORT", "ip": "127.0.0.1" },
   "app": { "internalUrl": "" },
   "wechat": { "appId": "wx0000000000000001", "appSecret": "emulator-secret-0000000000000001" },
-  "admin": { "username": "$(value LOGTO_ADMIN_USERNAME admin)", "password": "$(value LOGTO_ADMIN_PASSWORD '')" },
+  "admin": { "username": "$(value LOGTO_ADMIN_USERNAME)", "password": "$(value LOGTO_ADMIN_PASSWORD)" },
   "credentialsFile": "",
   "seedEnv": {},
   "appEnv": {},

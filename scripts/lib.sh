@@ -36,8 +36,11 @@ die() {
   exit 1
 }
 
+# The one reader of .env lines for every script (env_value: as Compose reads them).
+. "$SCRIPTS_DIR/env/lib.sh"
+
 # env_get NAME [DEFAULT]: like Compose, a variable set in the environment wins over .env; then
-# the last NAME= line of .env (quotes removed, " #" comments cut from unquoted values); then DEFAULT.
+# NAME's value in .env (env_value); then DEFAULT when that is empty or missing.
 env_get() {
   if eval "[ -n \"\${$1+set}\" ]"; then
     eval "printf '%s' \"\$$1\""
@@ -45,13 +48,8 @@ env_get() {
   fi
   _line=
   if [ -f "$ENV_FILE" ]; then
-    _line=$(sed -n "s/^[[:space:]]*\(export[[:space:]][[:space:]]*\)\{0,1\}$1[[:space:]]*=[[:space:]]*//p" "$ENV_FILE" | tail -n 1)
+    _line=$(env_value "$ENV_FILE" "$1") || _line=
   fi
-  case $_line in
-    \"*\") _line=${_line#\"}; _line=${_line%\"} ;;
-    \'*\') _line=${_line#\'}; _line=${_line%\'} ;;
-    *) _line=$(printf '%s' "$_line" | sed 's/[[:space:]]#.*$//; s/[[:space:]]*$//') ;;
-  esac
   if [ -z "$_line" ]; then printf '%s' "${2:-}"; else printf '%s' "$_line"; fi
 }
 
@@ -75,6 +73,14 @@ env_set() {
     { print }
     END { if (!done) { if (c != "") print "# " c; print k "=" v } }
   ' "$ENV_FILE" >"$_tmp" && mv -f "$_tmp" "$ENV_FILE" || { rm -f "$_tmp"; die "cannot rewrite $ENV_FILE"; }
+}
+
+# require_docker AGAIN: stop, in Docker's own words, when its daemon does not answer (every later
+# step, and every command a failure would suggest, would fail the same way); AGAIN: what to run then
+require_docker() {
+  _err=$(${DOCKER:-docker} info --format '{{.ServerVersion}}' 2>&1 >/dev/null) ||
+    die "the Docker daemon is not reachable ($(printf '%s\n' "$_err" | sed -n '/./{p;q;}')); nothing was changed" \
+      "start it (sudo systemctl start docker), or check DOCKER_HOST and that you may use its socket; then $1"
 }
 
 # compose_running SERVICE: true when the service has a running container.

@@ -28,6 +28,7 @@ const restore = (file: string, extra: Record<string, string> = {}) =>
     COMPOSE: tool(
       "compose",
       `echo "$*" >>"${work}/compose.log"
+[ "$*" = "\${FAKE_FAIL_ARGS:-}" ] && { echo "Error response from daemon: compose said no" >&2; exit 1; }
 case "$*" in
   "run --rm --no-deps -T backup fetch "*)
     [ -n "\${FAKE_FETCH_FAILS:-}" ] && { echo "error: there is no such off-site snapshot" >&2; exit 1; }
@@ -63,5 +64,20 @@ describe("make restore FILE=offsite:<snapshot>", () => {
     expect(r.stderr).toContain("error: could not fetch the off-site snapshot nope (the reason is above); nothing changed");
     expect(calls()).toEqual(["run --rm --no-deps -T backup fetch nope"]);
     expect(existsSync(join(work, "restored"))).toBe(false);
+  });
+});
+
+describe("make restore: Compose failing before the database is touched", () => {
+  it.each([
+    ["the services do not stop", "stop app seed logto backup", /^error: could not stop app, seed, logto and backup .*; database 'logto' was not changed$/m],
+    ["PostgreSQL does not start", "up -d --wait postgres", /^error: PostgreSQL did not start .*; database 'logto' was not changed, app, seed, logto and backup are stopped$/m],
+  ])("%s: exit 1 with error: and fix:, nothing restored", async (_what, args, error) => {
+    writeFileSync(join(work, "local.dump"), "PGDMP");
+    const r = await restore("local.dump", { FAKE_FAIL_ARGS: args });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(error);
+    expect(r.stderr).toMatch(/^ {2}fix: .*then make restore FILE=local\.dump YES=1 again/m);
+    expect(existsSync(join(work, "restored"))).toBe(false);
+    expect(calls().at(-1)).toBe(args);
   });
 });

@@ -51,9 +51,13 @@ fi
 
 say "restore: stopping app, seed, logto and backup ..."
 # the backup service too: a scheduled dump must not meet the database while it is swapped
-$COMPOSE stop app seed logto backup
+$COMPOSE stop app seed logto backup ||
+  die "could not stop app, seed, logto and backup (Compose's words above); database '$db' was not changed" \
+    "docker compose ps -a (make up starts again what stopped), then make restore FILE=$file YES=1 again"
 say "restore: making sure postgres is up ..."
-$COMPOSE up -d --wait postgres
+$COMPOSE up -d --wait postgres ||
+  die "PostgreSQL did not start (Compose's words above); database '$db' was not changed, app, seed, logto and backup are stopped" \
+    "docker compose logs postgres, then make restore FILE=$file YES=1 again (or make up to run as before)"
 
 restart_stack() {
   say "restore: starting the stack again ..."

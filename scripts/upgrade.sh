@@ -1,6 +1,6 @@
 #!/bin/sh
 # make upgrade LOGTO_VERSION=x.y.z [LOGTO_IMAGE=ref]: move the stack to another Logto release.
-#   0. checks first, nothing changed yet: an exact, newer version; the Logto image of that version
+#   0. checks first, nothing changed yet: an exact, newer version; Docker answers; the Logto image of that version
 #      (Compose's own resolution of compose.yaml: LOGTO_IMAGE, else svhd/logto:x.y.z) differs from
 #      the running one and is on this machine or can be pulled; then the stack's own image of it
 #      (wechat-logto-stack/logto:x.y.z: that image plus connectors/wechat) is built
@@ -26,9 +26,9 @@ given_image=${LOGTO_IMAGE:-}
 unset LOGTO_VERSION LOGTO_IMAGE
 
 prev=$(env_get LOGTO_VERSION)
-[ -n "$prev" ] || die "$ENV_FILE has no LOGTO_VERSION" "set the version the stack runs now (e.g. LOGTO_VERSION=1.42.0) and run make upgrade again"
+[ -n "$prev" ] || die "$ENV_FILE has no LOGTO_VERSION" "set the version the stack runs now (make check-env names it) and run make upgrade again"
 if [ "$new" = "$prev" ] && [ -z "$given_image" ]; then
-  say "upgrade: Logto is already pinned to $new in .env; nothing to do"
+  say "upgrade: Logto is already pinned to $new in .env; nothing to do (after a make upgrade to $new that failed: make up finishes it, or roll back as it printed)"
   exit 0
 fi
 if ! version_ge "$new" "$prev"; then
@@ -41,6 +41,7 @@ if [ -n "$file_image" ] && [ -z "$given_image" ]; then
     "name the image of $new as well: make upgrade LOGTO_VERSION=$new LOGTO_IMAGE=<the same repository>:$new"
 fi
 
+require_docker "make upgrade LOGTO_VERSION=$new again"
 # The Logto a stack runs is its base image (the stack's image only adds connectors/wechat to it).
 old_ref=$(logto_base_image)
 [ -n "$old_ref" ] || die "docker compose config does not resolve the logto service" "make check-env, then docker compose config"
@@ -111,6 +112,10 @@ if ! (
   die "could not pin LOGTO_VERSION=$new in .env; .env is as before, nothing else changed" "make .env writable, then make upgrade LOGTO_VERSION=$new again"
 fi
 
+# From here on .env names $new: an interrupted upgrade (Ctrl-C, a closed SSH session) says so and
+# prints the way back, like a failed step. Running make upgrade again would find $new pinned already.
+trap 'trap - INT TERM HUP; fail_with_rollback "make upgrade was interrupted after .env was set to LOGTO_VERSION=$new" "make up finishes the upgrade (Logto deploys the alterations of $new when it starts)"' INT TERM HUP
+
 say "upgrade: step 3/5 stop Logto $prev and deploy the database alterations of $new with its image ..."
 if ! $COMPOSE stop logto; then
   cp -p "$env_bak" "$ENV_FILE"
@@ -120,11 +125,12 @@ fi
 # compose.yaml's entrypoint gives the line DB_URL (from the password file) and runs it.
 $COMPOSE run --rm --no-deps logto "npm run alteration deploy latest" ||
   fail_with_rollback "the database alterations of $new failed (each runs in a transaction; earlier ones may be applied)" \
-    "read the alteration's error above"
+    "read the alteration's error above, remove its cause, then make up (Logto deploys the remaining alterations when it starts)"
 
 say "upgrade: step 4/5 start and wait until every service is healthy ..."
 $COMPOSE up -d --wait ||
   fail_with_rollback "the stack did not become healthy on Logto $new" "docker compose ps -a; docker compose logs logto"
+trap - INT TERM HUP
 # only a listing: the upgrade is done whatever it says
 $COMPOSE ps || :
 say "upgrade: step 5/5 done, Logto $new is up and healthy. Backup: backups/$backup_name.dump"

@@ -28,6 +28,8 @@ beforeEach(() => {
     DOCKER: tool(
       "docker",
       `case $1 in
+  info) [ -z "\${FAKE_DAEMON_DOWN:-}" ] && exit 0
+    echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2 ;;
   image) for i in \${FAKE_LOCAL_IMAGES:-}; do [ "$3" = "$i" ] && exit 0; done ;;
   pull) echo "pull $2" >>"${join(work, "docker.log")}"; [ "\${FAKE_FAIL_ON:-}" != pull ] && exit 0 ;;
 esac
@@ -162,6 +164,8 @@ describe("make upgrade LOGTO_VERSION=x.y.z", () => {
     const current = await runScript("upgrade.sh", ["1.42.0"], env(compose.bin));
     expect(current.code).toBe(0);
     expect(current.stdout).toContain("already pinned to 1.42.0");
+    // what a second try after a failed upgrade sees: not a bare "nothing to do"
+    expect(current.stdout).toContain("after a make upgrade to 1.42.0 that failed: make up finishes it, or roll back as it printed");
   }, 30_000);
 
   it("failed alterations: exit 1 with the rollback steps, nothing started", async () => {
@@ -169,7 +173,25 @@ describe("make upgrade LOGTO_VERSION=x.y.z", () => {
     const r = await runScript("upgrade.sh", ["1.43.0"], env(compose.bin, { FAKE_FAIL_ON: "run" }));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("the database alterations of 1.43.0 failed");
+    expect(r.stderr).toMatch(/^ {2}fix: read the alteration's error above, remove its cause, then make up .*; or roll back to 1\.42\.0 as printed below$/m);
     expect(r.stdout).toContain("To roll back to Logto 1.42.0");
+    expect(compose.calls().some((c) => c.endsWith("up -d --wait"))).toBe(false);
+  }, 30_000);
+
+  it("interrupted during the alterations (Ctrl-C, SSH gone): exit 1 with error:, fix: and the rollback steps", async () => {
+    const compose = fakeCompose();
+    // the alterations' `docker compose run` ends with the signal sent to make upgrade's shell
+    const interrupting = join(work, "compose-interrupted");
+    writeFileSync(interrupting, `#!/bin/sh
+if [ "$1" = run ]; then kill -TERM $PPID; exit 143; fi
+exec ${compose.bin} "$@"
+`);
+    chmodSync(interrupting, 0o755);
+    const r = await runScript("upgrade.sh", ["1.43.0"], env(interrupting));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: make upgrade was interrupted after \.env was set to LOGTO_VERSION=1\.43\.0$/m);
+    expect(r.stderr).toMatch(/^ {2}fix: make up finishes the upgrade .*; or roll back to 1\.42\.0 as printed below$/m);
+    expect(r.stdout).toMatch(/make restore FILE=backups\/\d{8}T\d{6}Z-before-logto-1\.43\.0\.dump YES=1/);
     expect(compose.calls().some((c) => c.endsWith("up -d --wait"))).toBe(false);
   }, 30_000);
 
@@ -210,6 +232,20 @@ describe("make upgrade LOGTO_VERSION=x.y.z", () => {
     expect(unpinned.stderr).toMatch(/^error: .*has no LOGTO_VERSION$/m);
     expect(unpinned.stderr).toMatch(/^ {2}fix: \S/m);
   }, 60_000);
+
+  it("with the Docker daemon down: says so in Docker's words, not that the image cannot be pulled; nothing changed", async () => {
+    const compose = fakeCompose();
+    const r = await runScript("upgrade.sh", ["1.43.0"], env(compose.bin, { FAKE_DAEMON_DOWN: "1" }));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^error: the Docker daemon is not reachable \(Cannot connect to the Docker daemon at unix:\/\/\/var\/run\/docker\.sock\. Is the docker daemon running\?\); nothing was changed$/m,
+    );
+    expect(r.stderr).toMatch(/^ {2}fix: start it \(sudo systemctl start docker\).*; then make upgrade LOGTO_VERSION=1\.43\.0 again$/m);
+    expect(r.stderr).not.toContain("neither on this machine");
+    expect(compose.calls()).toEqual([]);
+    expect(existsSync(join(work, "backups"))).toBe(false);
+    expect(readFileSync(join(work, ".env"), "utf8")).toBe(envText);
+  });
 
   it("a failing listing after a healthy upgrade does not turn it into a failure", async () => {
     const r = await runScript("upgrade.sh", ["1.43.0"], env(fakeCompose().bin, { FAKE_FAIL_ARGS: "ps" }));

@@ -25,11 +25,21 @@ describe("readEnv", () => {
     expect(() =>
       readEnv({ AUTH_URL: "app.example.com", AUTH_LOGTO_ISSUER: "auth.example.com/oidc", LOGTO_TIMEOUT_MS: "soon" }),
     ).toThrow(
-      "invalid environment: AUTH_URL: not a URL: set it like https://app.example.com (Compose builds it from APP_DOMAIN in .env); " +
-        "AUTH_LOGTO_ISSUER: not a URL: set it like https://auth.example.com/oidc (Compose builds it from LOGTO_DOMAIN in .env); " +
+      "invalid environment: AUTH_URL: must be an origin, https://<host> (no other path): set it like https://app.example.com (Compose builds it from APP_DOMAIN in .env); " +
+        "AUTH_LOGTO_ISSUER: must be https://<host>/oidc (no other path): set it like https://auth.example.com/oidc (Compose builds it from LOGTO_DOMAIN in .env); " +
         "LOGTO_TIMEOUT_MS: not a number: a whole number of milliseconds, e.g. 10000",
     );
     expect(() => readEnv({ LOGTO_TIMEOUT_MS: "-5" })).toThrow("LOGTO_TIMEOUT_MS: a positive number of milliseconds, e.g. 10000");
+  });
+
+  it("holds the URLs' hosts to the rule of the .env domains they are built from (seed/src/env-rules.ts)", () => {
+    expect(() => readEnv({ AUTH_URL: "https://My_App.example.com" })).toThrow(
+      "invalid environment: AUTH_URL: has a host that must be a bare lower-case host name such as auth.example.com",
+    );
+    expect(() => readEnv({ AUTH_LOGTO_ISSUER: "https://auth.example.com/" })).toThrow(/AUTH_LOGTO_ISSUER: must be https:\/\/<host>\/oidc/);
+    expect(readEnv({ AUTH_URL: "https://app.stack.test:8443", AUTH_LOGTO_ISSUER: "https://auth.example.com/oidc/" })).toMatchObject({
+      AUTH_URL: "https://app.stack.test:8443",
+    });
   });
 
   it("never prints a value it refuses (it may be a secret)", () => {

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { publicUrlProblem, publicUrlSources } from "../../seed/src/env-rules";
 
 /**
  * The app's configuration, read from the environment when the server starts (never at build
@@ -10,10 +11,22 @@ const emptyToUndefined = (value: unknown) =>
   typeof value === "string" && value.trim() === "" ? undefined : value;
 
 const optionalString = z.preprocess(emptyToUndefined, z.string().trim().optional());
-const optionalUrl = (example: string, composeSource: string) =>
+/**
+ * A public URL compose.yaml builds from a domain of .env (x-public-urls), held to that domain's
+ * rule (seed/src/env-rules.ts, as make check-env and the seed); `path` follows the origin.
+ */
+const publicUrl = (name: "AUTH_URL" | "AUTH_LOGTO_ISSUER", path: string, example: string) =>
   z.preprocess(
     emptyToUndefined,
-    z.url({ error: `not a URL: set it like ${example} (Compose builds it from ${composeSource} in .env)` }).optional(),
+    z
+      .string()
+      .superRefine((value, context) => {
+        const problem = publicUrlProblem(value, path);
+        if (problem) {
+          context.addIssue({ code: "custom", message: `${problem}: set it like ${example} (Compose builds it from ${publicUrlSources[name]} in .env)` });
+        }
+      })
+      .optional(),
   );
 
 export const DEFAULT_CREDENTIALS_FILE = "/run/app-credentials/logto-client.json";
@@ -21,11 +34,11 @@ export const DEFAULT_LOGTO_TIMEOUT_MS = 10_000;
 
 export const envSchema = z.object({
   /** Public URL of the app, e.g. https://app.example.com (Auth.js reads it too). */
-  AUTH_URL: optionalUrl("https://app.example.com", "APP_DOMAIN"),
+  AUTH_URL: publicUrl("AUTH_URL", "", "https://app.example.com"),
   /** Auth.js cookie encryption secret (Auth.js reads it directly). */
   AUTH_SECRET: optionalString,
   /** Logto's OIDC issuer, exactly `https://${LOGTO_DOMAIN}/oidc`. */
-  AUTH_LOGTO_ISSUER: optionalUrl("https://auth.example.com/oidc", "LOGTO_DOMAIN"),
+  AUTH_LOGTO_ISSUER: publicUrl("AUTH_LOGTO_ISSUER", "/oidc", "https://auth.example.com/oidc"),
   AUTH_LOGTO_ID: optionalString,
   AUTH_LOGTO_SECRET: optionalString,
   /** JSON `{"clientId","clientSecret"}` written by the seed; used when AUTH_LOGTO_ID/SECRET are unset. */

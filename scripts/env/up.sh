@@ -21,6 +21,12 @@ case ":${COMPOSE_FILE:-}:" in
 *:compose.sandbox.yaml:*) again="make up-sandbox" ;;
 *) again="make up" ;;
 esac
+# The emulator is a service of the sandbox's overlay only: Compose names it with that file alone.
+emulator_logs=
+if [ "$again" = "make up-sandbox" ]; then
+	emulator_logs="
+  COMPOSE_FILE=$COMPOSE_FILE docker compose logs --tail=100 wechat-emulator   the WeChat emulator"
+fi
 
 # ---- host prerequisites: Docker with Compose v2 -------------------------------------------------
 if ! command -v docker >/dev/null 2>&1; then
@@ -171,7 +177,7 @@ The stack did not become healthy. Look at:
   docker compose ps -a                   which service is unhealthy or exited
   docker compose logs --tail=100 seed    the one-shot provisioning (exit code 2 = configuration)
   docker compose logs --tail=100 logto   Logto (database, alterations)
-  docker compose logs --tail=100 caddy   certificates (TLS_MODE=acme needs DNS and ports 80/443)
+  docker compose logs --tail=100 caddy   certificates (TLS_MODE=acme needs DNS and ports 80/443)$emulator_logs
 Fix, then run \`$again\` again (it is safe to repeat).
 HINT
 	exit 1

@@ -1,9 +1,10 @@
 #!/bin/sh
 # Check .env before anything starts (`make up` runs it; `make check-env` alone). One line per problem,
 # each naming the variable and the fix; warnings do not fail. A fix ends with a value that passes,
-# never with a full stop glued to it (it would be pasted with it). The rules on the values the seed
-# also reads are the seed's (seed/src/config.ts); tests/static/config-agreement.test.ts gives both
-# the same values and expects the same verdict: `make up` starts nothing the seed would refuse.
+# never with a full stop glued to it (it would be pasted with it). The rules on the values the seed,
+# the app or the doctor also read are theirs (seed/src/env-rules.ts, the one definition; the host has
+# no Node); tests/static/config-agreement.test.ts gives all the same values and expects the same
+# verdict: `make up` starts nothing the seed or the app would refuse.
 # In the sandbox (COMPOSE_FILE names compose.sandbox.yaml, as `make up-sandbox` sets it) WeChat is
 # the emulator's app, whatever .env says.
 #
@@ -159,12 +160,12 @@ acme)
 		esac
 	done
 	;;
-*) error "TLS_MODE=$tls is not valid. Fix: TLS_MODE=internal (Caddy's own CA, local) or TLS_MODE=acme (public certificates)" ;;
+*) error "TLS_MODE=$tls is not valid: internal (Caddy's own CA, local) or acme (public certificates). Fix: e.g. TLS_MODE=internal" ;;
 esac
 email=$(get ACME_EMAIL)
 if [ -n "$email" ]; then
 	if ! matches "$email" "[A-Za-z0-9._%+-]+@$HOST_RE\.[a-z]{2,}"; then
-		error "ACME_EMAIL=$email is not a valid e-mail address. Fix: ACME_EMAIL=you@your-domain, or leave it empty."
+		error "ACME_EMAIL=$email is not a valid e-mail address. Fix: your address, or leave it empty, e.g. ACME_EMAIL=ops@your-domain.cn"
 	else
 		case ${email#*@} in
 		example.com | example.org | example.net | *.example.com | *.example.org | *.example.net | localhost | *.localhost)
@@ -286,7 +287,16 @@ fi
 
 # ---- Logto --------------------------------------------------------------------------------------
 version=$(get LOGTO_VERSION)
-if [ -n "$version" ] && ! matches "$version" '[0-9]+\.[0-9]+\.[0-9]+'; then
+if [ -z "$version" ]; then
+	# No default (compose.yaml requires it): Logto must stay the release that last altered the
+	# database. The newest pre-upgrade backup (scripts/upgrade.sh names it) says where make upgrade went.
+	upgraded=$(ls -1 "${BACKUP_DIR:-$ROOT/backups}" 2>/dev/null | sed -n 's/^[0-9]\{8\}T[0-9]\{6\}Z-before-logto-\([0-9]*\.[0-9]*\.[0-9]*\)\.dump$/\1/p' | tail -n 1)
+	if [ -n "$upgraded" ]; then
+		error "LOGTO_VERSION is not set (no default: an older Logto than the one that last altered the database does not run on it; backups/ has the backup make upgrade took before moving to $upgraded). Fix: unless you rolled that upgrade back, LOGTO_VERSION=$upgraded"
+	else
+		error "LOGTO_VERSION is not set (no default: an older Logto than the one that last altered the database does not run on it; backups/ shows no make upgrade). Fix: the version this stack ran last (docker ps -a lists its image wechat-logto-stack/logto:<version>); never upgraded, the one of .env.example: LOGTO_VERSION=$(example_value LOGTO_VERSION)"
+	fi
+elif ! matches "$version" '[0-9]+\.[0-9]+\.[0-9]+'; then
 	error "LOGTO_VERSION=$version is not an exact version (not latest or 1.42). Fix: an image tag like LOGTO_VERSION=1.42.0"
 fi
 user=$(get LOGTO_ADMIN_USERNAME)
@@ -504,7 +514,7 @@ if [ -f "$EXAMPLE" ]; then
 	done
 	for name in $known; do
 		if shell_value=$(printenv "$name") && [ "$shell_value" != "$(get "$name")" ]; then
-			warn "$name is set in your shell and overrides $ENV_FILE for Compose. Fix: unset $name."
+			warn "$name is set in your shell and overrides $ENV_FILE for Compose. Fix: unset $name"
 		fi
 	done
 fi

@@ -68,9 +68,9 @@ describe('parseConfig', () => {
     const config = parseConfig({
       ...base,
       LOGTO_INTERNAL_URL: 'http://127.0.0.1:4001/',
-      APP_DOMAIN: 'app.example.com',
+      LOGTO_URL: 'https://auth.stack.test:8443',
       APP_URL: 'https://app.stack.test:8443',
-      ADMIN_DOMAIN: 'admin.example.com',
+      ADMIN_URL: 'https://admin.stack.test:8443',
       WECHAT_APP_ID: 'wx0000000000000001',
       WECHAT_APP_SECRET: 'emulator-secret-0000000000000001',
       WECHAT_SCOPE: 'snsapi_login',
@@ -87,6 +87,8 @@ describe('parseConfig', () => {
     });
     expect(config.logtoInternalUrl).toBe('http://127.0.0.1:4001');
     expect(config.appUrl).toBe('https://app.stack.test:8443');
+    expect(config.logtoDomain).toBe('auth.stack.test:8443');
+    expect(config.adminDomain).toBe('admin.stack.test:8443');
     expect(config.wechat).toEqual({
       appId: 'wx0000000000000001',
       appSecret: 'emulator-secret-0000000000000001',
@@ -123,16 +125,22 @@ describe('parseConfig', () => {
     });
   });
 
-  it('defaults APP_URL to https://APP_DOMAIN', () => {
-    expect(parseConfig({ ...base, APP_DOMAIN: 'app.example.com' }).appUrl).toBe(
-      'https://app.example.com'
-    );
+  it('defaults the public URLs to https:// and the default domains (env-rules.ts)', () => {
+    expect(parseConfig(base)).toMatchObject({ appUrl: 'https://app.localhost', logtoDomain: 'auth.localhost', adminDomain: 'admin.localhost' });
+  });
+
+  it('a public URL with an upper-case or invalid host, or a path, names the URL and the .env variable it is built from', () => {
+    expect(issuesOf({ ...base, LOGTO_URL: 'https://Auth.example.com' })).toEqual([
+      expect.stringMatching(/^LOGTO_URL has a host that must be a bare lower-case host name .*\(compose\.yaml builds it from LOGTO_DOMAIN in \.env\)$/),
+    ]);
+    expect(issuesOf({ ...base, ADMIN_URL: 'https://my_admin.example.com' })[0]).toMatch(/^ADMIN_URL .*ADMIN_DOMAIN/);
+    expect(issuesOf({ ...base, APP_URL: 'https://app.example.com/path' })[0]).toMatch(/^APP_URL must be an origin/);
   });
 
   it('lists every bad variable at once', () => {
     const issues = issuesOf({
       LOGTO_INTERNAL_URL: 'logto:3001',
-      APP_DOMAIN: 'https://app.example.com',
+      ADMIN_URL: 'admin.example.com',
       APP_URL: 'https://app.example.com/path',
       WECHAT_APP_ID: 'not-an-appid',
       WECHAT_APP_SECRET: 'x',
@@ -148,7 +156,7 @@ describe('parseConfig', () => {
       expect.arrayContaining([
         'LOGTO_INTERNAL_URL',
         'LOGTO_DB_URL',
-        'APP_DOMAIN',
+        'ADMIN_URL',
         'APP_URL',
         'WECHAT_APP_ID',
         'WECHAT_SCOPE',
@@ -172,7 +180,8 @@ describe('parseConfig', () => {
     [{ AUTH_LOGTO_SECRET: 'secret' }, 'AUTH_LOGTO_ID'],
     [{ LOGTO_DB_URL: 'mysql://x@y/z' }, 'LOGTO_DB_URL'],
     [{ SEED_TIMEOUT_SECONDS: '0' }, 'SEED_TIMEOUT_SECONDS'],
-    [{ APP_CREDENTIALS_FILE: '' , LOGTO_DOMAIN: 'auth..example' }, 'LOGTO_DOMAIN'],
+    [{ APP_CREDENTIALS_FILE: '' , LOGTO_URL: 'https://auth..example' }, 'LOGTO_URL'],
+    [{ APP_URL: 'https://auth.localhost' }, 'APP_DOMAIN'],
   ])('rejects %o naming %s', (env, name) => {
     const issues = issuesOf({ ...base, ...env });
     expect(issues).toHaveLength(1);

@@ -7,15 +7,24 @@ import path from 'node:path';
 
 import { z } from 'zod4';
 
+import { defaults } from './constant.js';
 import {
-  defaults,
+  crossProblems,
+  defaultDomains,
   defaultWechatScope,
-  emulatorAppId,
-  emulatorOaAppId,
+  publicUrlProblem,
+  publicUrlSources,
   signInMethods,
   usernamePattern,
+  wechatAppIdMessage,
+  wechatAppIdPattern,
+  wechatAppSecretMessage,
+  wechatAppSecretPattern,
+  wechatOaAppIdMessage,
+  wechatOaAppSecretMessage,
+  wechatOaAppIdPattern,
   wechatScopes,
-} from './constant.js';
+} from './env-rules.js';
 import { ConfigError } from './errors.js';
 
 export type SignInMethod = (typeof signInMethods)[number];
@@ -26,15 +35,16 @@ const optionalText = z
   .optional()
   .transform((value) => (value?.trim() ? value.trim() : undefined));
 
-const hostname = (fallback: string) =>
+/** A public URL compose.yaml builds from a domain of .env (x-public-urls); the default's otherwise. */
+const publicUrl = (name: 'LOGTO_URL' | 'APP_URL' | 'ADMIN_URL') =>
   optionalText.pipe(
     z
       .string()
-      .regex(
-        /^(?=.{1,253}$)[\da-z](?:[\da-z-]{0,61}[\da-z])?(?:\.[\da-z](?:[\da-z-]{0,61}[\da-z])?)*$/,
-        'must be a bare lower-case host name such as auth.example.com (no scheme, port or path; the OIDC issuer is compared exactly)'
-      )
-      .default(fallback)
+      .superRefine((value, context) => {
+        const problem = publicUrlProblem(value);
+        if (problem) context.addIssue({ code: 'custom', message: `${problem} (compose.yaml builds it from ${publicUrlSources[name]} in .env)` });
+      })
+      .default(`https://${defaultDomains[publicUrlSources[name]]}`)
   );
 
 const origin = (what: string) =>
@@ -65,38 +75,31 @@ const environmentGuard = z
           'must be a postgres:// or postgresql:// URL'
         )
     ),
-    LOGTO_DOMAIN: hostname(defaults.logtoDomain),
-    APP_DOMAIN: hostname(defaults.appDomain),
-    ADMIN_DOMAIN: hostname(defaults.adminDomain),
-    APP_URL: optionalText.pipe(origin('the app\'s public origin').optional()),
+    LOGTO_URL: publicUrl('LOGTO_URL'),
+    APP_URL: publicUrl('APP_URL'),
+    ADMIN_URL: publicUrl('ADMIN_URL'),
     WECHAT_APP_ID: optionalText.pipe(
       z
         .string()
-        .regex(
-          /^wx[\da-f]{16}$/,
-          'must be wx followed by 16 hex digits (WeChat Open Platform > website application > AppID)'
-        )
+        .regex(wechatAppIdPattern, wechatAppIdMessage)
         .optional()
     ),
     WECHAT_APP_SECRET: optionalText.pipe(
       z
         .string()
-        .regex(/^\S{1,128}$/, 'must be the AppSecret: no spaces, at most 128 characters')
+        .regex(wechatAppSecretPattern, wechatAppSecretMessage)
         .optional()
     ),
     WECHAT_OA_APP_ID: optionalText.pipe(
       z
         .string()
-        .regex(
-          /^wx[\dA-Za-z]{16}$/,
-          'must look like wx followed by 16 letters or digits (WeChat Official Accounts Platform > Settings and development > Basic configuration > AppID)'
-        )
+        .regex(wechatOaAppIdPattern, wechatOaAppIdMessage)
         .optional()
     ),
     WECHAT_OA_APP_SECRET: optionalText.pipe(
       z
         .string()
-        .regex(/^\S{1,128}$/, 'must be the Official Account\'s AppSecret: no spaces, at most 128 characters')
+        .regex(wechatAppSecretPattern, wechatOaAppSecretMessage)
         .optional()
     ),
     WECHAT_SANDBOX: optionalText.pipe(
@@ -179,69 +182,23 @@ const environmentGuard = z
   });
 
 const isSet = (value: string | undefined) => Boolean(value?.trim());
-const domainDefaults = { LOGTO_DOMAIN: 'logtoDomain', APP_DOMAIN: 'appDomain', ADMIN_DOMAIN: 'adminDomain' } as const;
 
-/** Checks across variables, on the raw values, so they are reported with all the others. */
-const crossChecks = (env: Record<string, string | undefined>): string[] => {
-  const issues: string[] = [];
-  // Three origins: Logto refuses one for its endpoint and console; the app needs its own.
-  const domain = (name: 'LOGTO_DOMAIN' | 'APP_DOMAIN' | 'ADMIN_DOMAIN') => env[name]?.trim() || defaults[domainDefaults[name]];
-  for (const [a, b] of [
-    ['APP_DOMAIN', 'LOGTO_DOMAIN'],
-    ['ADMIN_DOMAIN', 'LOGTO_DOMAIN'],
-    ['ADMIN_DOMAIN', 'APP_DOMAIN'],
-  ] as const) {
-    if (domain(a) !== domain(b)) continue;
-    // Blame the one the operator changed (as make check-env does): b when only b left its default.
-    const changed = (name: typeof a | typeof b) => domain(name) !== defaults[domainDefaults[name]];
-    const [blamed, other] = !changed(a) && changed(b) ? [b, a] : [a, b];
-    issues.push(`${blamed} equals ${other} (${domain(a)}): give it its own host name`);
-  }
-  if (isSet(env.WECHAT_APP_ID) !== isSet(env.WECHAT_APP_SECRET)) {
-    const missing = isSet(env.WECHAT_APP_ID) ? 'WECHAT_APP_SECRET' : 'WECHAT_APP_ID';
-    issues.push(
-      `${missing} is empty while the other WeChat variable is set: set both, or neither to configure nothing for WeChat`
-    );
-  }
-  if (isSet(env.WECHAT_OA_APP_ID) !== isSet(env.WECHAT_OA_APP_SECRET)) {
-    const missing = isSet(env.WECHAT_OA_APP_ID) ? 'WECHAT_OA_APP_SECRET' : 'WECHAT_OA_APP_ID';
-    issues.push(
-      `${missing} is empty while the other Official Account variable is set: set both (sign-in inside WeChat without a QR code), or neither`
-    );
-  }
-  if (isSet(env.WECHAT_OA_APP_ID) && !isSet(env.WECHAT_APP_ID)) {
-    issues.push(
-      'WECHAT_OA_APP_ID is set but WECHAT_APP_ID / WECHAT_APP_SECRET are empty: the Official Account only adds sign-in inside WeChat to the website app, set those too'
-    );
-  }
-  if (env.WECHAT_OA_APP_ID?.trim() === emulatorOaAppId && env.WECHAT_SANDBOX?.trim() !== 'true') {
-    issues.push(
-      `WECHAT_OA_APP_ID is the WeChat emulator's test Official Account (${emulatorOaAppId}), which works only in the sandbox (\`make up-sandbox\`): set your Official Account's AppID and AppSecret, or empty both`
-    );
-  }
-  const methods = (env.SIGN_IN_METHODS ?? '').split(',').map((item) => item.trim().toLowerCase());
-  if (methods.includes('wechat') && !isSet(env.WECHAT_APP_ID)) {
-    issues.push(
-      'SIGN_IN_METHODS includes wechat but WECHAT_APP_ID / WECHAT_APP_SECRET are empty: nobody could sign in'
-    );
-  }
-  if (env.WECHAT_APP_ID?.trim() === emulatorAppId && env.WECHAT_SANDBOX?.trim() !== 'true') {
-    issues.push(
-      `WECHAT_APP_ID is the WeChat emulator's test app (${emulatorAppId}), which works only in the sandbox (\`make up-sandbox\`): set your website app's AppID and AppSecret, or empty both`
-    );
-  }
-  if (isSet(env.AUTH_LOGTO_ID) !== isSet(env.AUTH_LOGTO_SECRET)) {
-    const missing = isSet(env.AUTH_LOGTO_ID) ? 'AUTH_LOGTO_SECRET' : 'AUTH_LOGTO_ID';
-    issues.push(
-      `${missing} is empty while the other one is set: set both (your own Logto app) or neither (the seed writes the credentials file)`
-    );
-  }
-  return issues;
-};
+/** The host of a public URL as text (lower-cased by `new URL`, so compared as the user wrote it). */
+const hostOf = (value: string | undefined, name: keyof typeof publicUrlSources) =>
+  /^https?:\/\/([^/:?#]*)/.exec(value?.trim() || `https://${defaultDomains[publicUrlSources[name]]}`)?.[1] ?? '';
+
+/** Checks across variables (env-rules.ts), on the raw values, so they are reported with all the others. */
+const crossChecks = (env: Record<string, string | undefined>): string[] =>
+  crossProblems(
+    env,
+    { LOGTO_DOMAIN: hostOf(env.LOGTO_URL, 'LOGTO_URL'), APP_DOMAIN: hostOf(env.APP_URL, 'APP_URL'), ADMIN_DOMAIN: hostOf(env.ADMIN_URL, 'ADMIN_URL') },
+    env.WECHAT_SANDBOX?.trim() === 'true'
+  );
 
 export type SeedConfig = {
   logtoInternalUrl: string;
   dbUrl: string;
+  /** Host (and port, in tests) of LOGTO_URL and ADMIN_URL: WeChat's callback domain, the console's. */
   logtoDomain: string;
   adminDomain: string;
   /** The app's public origin, no trailing slash. */
@@ -346,9 +303,9 @@ export const parseConfig = (source: Record<string, string | undefined>): SeedCon
   return {
     logtoInternalUrl: trimOrigin(value.LOGTO_INTERNAL_URL),
     dbUrl: withDatabasePassword(value.LOGTO_DB_URL, value.POSTGRES_PASSWORD),
-    logtoDomain: value.LOGTO_DOMAIN,
-    adminDomain: value.ADMIN_DOMAIN,
-    appUrl: trimOrigin(value.APP_URL ?? `https://${value.APP_DOMAIN}`),
+    logtoDomain: new URL(value.LOGTO_URL).host,
+    adminDomain: new URL(value.ADMIN_URL).host,
+    appUrl: trimOrigin(value.APP_URL),
     wechat:
       appId && appSecret
         ? {

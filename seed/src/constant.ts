@@ -57,22 +57,8 @@ export const wechatWebFactoryId = 'wechat-web';
 /** Database id of the connector: fixes the callback path `/callback/wechat`. */
 export const wechatConnectorId = 'wechat';
 export const wechatTarget = 'wechat';
-/** Website applications (the wechat-web connector's QR sign-in) only support snsapi_login. */
-export const wechatScopes = ['snsapi_login'] as const;
-export const defaultWechatScope = 'snsapi_login';
-/**
- * AppID of the WeChat emulator's built-in app (wechat-emulator/src/users.ts, `defaultApp`): it only
- * works in the sandbox (compose.sandbox.yaml, which sets WECHAT_SANDBOX), so outside it the seed
- * refuses it in WECHAT_APP_ID and removes a connector that still holds it.
- */
-export const emulatorAppId = 'wx0000000000000001';
-/** AppID of the emulator's Official Account (`defaultOaApp`): the sandbox only, as the website app's. */
-export const emulatorOaAppId = 'wx0000000000000002';
 /** The hosts Logto's WeChat connector calls (constants in @logto/connector-wechat-web). */
 export const wechatHosts = ['open.weixin.qq.com', 'api.weixin.qq.com'] as const;
-
-/** Values of `SIGN_IN_METHODS`. */
-export const signInMethods = ['wechat', 'password'] as const;
 
 /** First console admin (packages/core/src/routes/experience/classes/libraries/provision-library.ts). */
 export const adminUserRoleNames = [
@@ -91,8 +77,6 @@ export const argon2Parameters = {
   hashLength: 32,
   saltLength: 16,
 } as const;
-/** `^[A-Z_a-z]\w*$` (packages/toolkit/core-kit/src/regex.ts `usernameRegEx`). */
-export const usernamePattern = /^[A-Z_a-z]\w*$/;
 
 export const applicationTypes = {
   traditional: 'Traditional' satisfies `${ApplicationType.Traditional}`,
@@ -117,9 +101,6 @@ export const httpRequestTimeoutMs = 15_000;
 
 export const defaults = {
   logtoInternalUrl: 'http://logto:3001',
-  logtoDomain: 'auth.localhost',
-  appDomain: 'app.localhost',
-  adminDomain: 'admin.localhost',
   adminUsername: 'admin',
   appCredentialsFile: '/run/app-credentials/logto-client.json',
   timeoutSeconds: 120,

@@ -7,6 +7,7 @@ import { dirname, join, relative } from "node:path";
 import { artifactsDir, repoRoot } from "../harness/paths.js";
 import { httpRequest, runProcess, sleep, type HttpResponse, type RunResult } from "../harness/processes.js";
 import { withDotenv } from "../harness/dotenv.js";
+import { defaultDomains } from "../../seed/src/env-rules.js";
 
 /** The compose suites write their .env through this one helper. */
 export { withDotenv };
@@ -140,9 +141,9 @@ export function composeStack(o: ComposeStackOptions): ComposeStack {
     },
     dotenvValue,
     domains: () => ({
-      logto: dotenvValue("LOGTO_DOMAIN") || "auth.localhost",
-      app: dotenvValue("APP_DOMAIN") || "app.localhost",
-      admin: dotenvValue("ADMIN_DOMAIN") || "admin.localhost",
+      logto: dotenvValue("LOGTO_DOMAIN") || defaultDomains.LOGTO_DOMAIN,
+      app: dotenvValue("APP_DOMAIN") || defaultDomains.APP_DOMAIN,
+      admin: dotenvValue("ADMIN_DOMAIN") || defaultDomains.ADMIN_DOMAIN,
     }),
     async caddyRoot() {
       const file = join(dir, ".caddy-root.crt");

@@ -193,10 +193,10 @@ export async function startStack(o: StartStackOptions = {}): Promise<Stack> {
       ...nodeEnv,
       LOGTO_INTERNAL_URL: logto.internalUrl,
       LOGTO_DB_URL: logto.dbUrl,
-      LOGTO_DOMAIN: DOMAINS.logto,
-      APP_DOMAIN: DOMAINS.app,
-      ADMIN_DOMAIN: DOMAINS.admin,
+      // The public URLs, as compose.yaml hands them to the seed (x-public-urls).
+      LOGTO_URL: urls.logto,
       APP_URL: urls.app,
+      ADMIN_URL: urls.admin,
       LOGTO_ADMIN_USERNAME: admin.username,
       LOGTO_ADMIN_PASSWORD: admin.password,
       APP_CREDENTIALS_FILE: credentialsFile,

@@ -1,6 +1,6 @@
 // scripts/env: the secret generator, the .env validation and the `make up` flow, run with dash
 // (Debian's /bin/sh, a strict POSIX shell) as a user on a VPS would run them.
-import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { FILLED_SECRETS, parseEnv, REPO, run, scratchDir, scratchStack, VPS_ENV } from "./util.js";
@@ -293,7 +293,7 @@ describe("validate.sh (what `make up` checks before starting anything)", () => {
 
   // issue 13: each message names the variable the user changed and ends with a value that passes,
   // with no full stop glued to it (pasted, it would be refused again).
-  const changed: Array<[string, Record<string, string>]> = [
+  const changed: Array<[string, Record<string, string | undefined>]> = [
     ["LOGTO_DOMAIN", { LOGTO_DOMAIN: "https://auth.example.cn/" }],
     ["LOGTO_DOMAIN", { LOGTO_DOMAIN: "Auth.Example.cn" }],
     ["APP_DOMAIN", { APP_DOMAIN: "www.example.cn:8443" }],
@@ -314,7 +314,18 @@ describe("validate.sh (what `make up` checks before starting anything)", () => {
     ["BACKUP_SCHEDULE", { BACKUP_SCHEDULE: "0 3 * * 7" }],
     ["BACKUP_MAX_AGE_HOURS", { BACKUP_MAX_AGE_HOURS: "0" }],
     ["LOGTO_VERSION", { LOGTO_VERSION: "latest" }],
+    ["LOGTO_VERSION", { LOGTO_VERSION: undefined }],
     ["ACME_CA", { ACME_CA: "http://ca.example.net/acme/directory" }],
+    ["ACME_EMAIL", { ACME_EMAIL: "ops@example" }],
+    ["TLS_MODE", { TLS_MODE: "letsencrypt" }],
+    ["IMAGE_REGISTRY", { IMAGE_REGISTRY: "https://Registry.example.cn/" }],
+    ["IMAGE_REGISTRY", { IMAGE_REGISTRY: "mirror" }],
+    ["NPM_REGISTRY", { NPM_REGISTRY: "registry.npmmirror.com" }],
+    ["POSTGRES_IMAGE", { POSTGRES_IMAGE: "postgres" }],
+    ["CADDY_IMAGE", { CADDY_IMAGE: "caddy:latest" }],
+    ["BACKUP_OFFSITE_OPTIONS", { BACKUP_OFFSITE_OPTIONS: "bucket-lookup" }],
+    ["LOGTO_DOMAIN", { LOGTO_DOMAIN: "auth.example.cn." }],
+    ["APP_DOMAIN", { APP_DOMAIN: "app.example.cn/path" }],
   ];
   it.each(changed)("a bad %s (%o): the one error names it and ends with a value that passes, no full stop after it", (name, overrides) => {
     const r = validate(overrides);
@@ -391,6 +402,21 @@ describe("validate.sh (what `make up` checks before starting anything)", () => {
   it("accepts $$ (Compose's literal $) and single-quoted values", () => {
     expect(validate({ LOGTO_ADMIN_PASSWORD: "pa$$word12" }).code).toBe(0);
     expect(validate({ LOGTO_ADMIN_PASSWORD: "'pa$word12'" }).code).toBe(0);
+  });
+
+  it("an .env without LOGTO_VERSION: no default version, the fix names the one make upgrade moved the database to", () => {
+    const fresh = validate({ LOGTO_VERSION: undefined });
+    expect(fresh.code).toBe(2);
+    expect(fresh.stderr).toMatch(/^ERROR LOGTO_VERSION is not set \(no default: .*\)\. Fix: .*never upgraded.*: LOGTO_VERSION=1\.42\.0$/m);
+
+    const { dir, envFile } = scratchStack({ ...FILLED_SECRETS, LOGTO_VERSION: undefined });
+    mkdirSync(join(dir, "backups"));
+    for (const f of ["20261101T020000Z-before-logto-1.42.0.dump", "20261201T020000Z-before-logto-1.43.0.dump", "20261202T030000Z.dump"]) {
+      writeFileSync(join(dir, "backups", f), "");
+    }
+    const upgraded = run(SH, [script("validate.sh"), envFile], { env: { STACK_DIR: dir } });
+    expect(upgraded.code).toBe(2);
+    expect(upgraded.stderr).toMatch(/^ERROR LOGTO_VERSION is not set .*before moving to 1\.43\.0\)\. Fix: unless you rolled that upgrade back, LOGTO_VERSION=1\.43\.0$/m);
   });
 
   it("says how to create a missing .env", () => {
@@ -492,6 +518,15 @@ esac
     expect(docker.calls()).not.toContain("compose up -d --wait --remove-orphans");
   });
 
+  it("an .env without LOGTO_VERSION (no default: Logto 1.42.0 on an upgraded database) starts nothing and names the line to add", () => {
+    const { dir } = scratchStack({ ...FILLED_SECRETS, LOGTO_VERSION: undefined });
+    const docker = fakeDocker();
+    const r = up(dir, docker);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^ERROR LOGTO_VERSION is not set .*LOGTO_VERSION=1\.42\.0$/m);
+    expect(docker.calls()).toEqual(preflight);
+  });
+
   it("without Compose v2 it says what to install and starts nothing", () => {
     const { dir, envFile } = scratchStack();
     const docker = fakeDocker({ composeVersion: false });
@@ -544,6 +579,7 @@ esac
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("docker compose logs --tail=100 seed");
     expect(r.stderr).toContain("run `make up` again");
+    expect(r.stderr).not.toContain("wechat-emulator");
   });
 
   it("`make up-sandbox` that does not become healthy suggests `make up-sandbox` again, not `make up` (which drops the sandbox)", () => {
@@ -552,6 +588,8 @@ esac
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("run `make up-sandbox` again");
     expect(r.stderr).not.toContain("`make up`");
+    // the emulator's logs with the overlay that names it (plain `docker compose` knows no such service)
+    expect(r.stderr).toMatch(/^ {2}COMPOSE_FILE=compose\.yaml:compose\.sandbox\.yaml docker compose logs --tail=100 wechat-emulator +the WeChat emulator$/m);
   });
 
   const realWechat = { ...FILLED_SECRETS, WECHAT_APP_ID: "wx1234567890abcdef", WECHAT_APP_SECRET: "real-looking-secret" };

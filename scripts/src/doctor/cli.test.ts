@@ -134,7 +134,7 @@ describe("npm run doctor -- --only wechat", () => {
     expect(unknown.stderr).toContain("unknown check group dns");
     const badDomain = await doctor(["--only", "wechat"], { LOGTO_DOMAIN: "https://auth.example.com/" });
     expect(badDomain.code).toBe(2);
-    expect(badDomain.stderr).toContain("LOGTO_DOMAIN: a bare host name");
+    expect(badDomain.stderr).toContain("LOGTO_DOMAIN: must be a bare lower-case host name");
   }, 30_000);
   it("the real TLS probe and HTTP client: certificate facts, host match, insecure mode", async () => {
     const port = Number(new URL(emulator.url).port);

@@ -1,5 +1,19 @@
 // What every doctor check returns, and the config the checks read (zod-validated, from env).
 import { z } from "zod";
+import {
+  defaultDomains,
+  type DomainVariable,
+  hostNameMessage,
+  hostNamePattern,
+  tlsModes,
+  wechatAppIdMessage,
+  wechatAppIdPattern,
+  wechatAppSecretMessage,
+  wechatAppSecretPattern,
+  wechatOaAppIdMessage,
+  wechatOaAppIdPattern,
+  wechatOaAppSecretMessage,
+} from "../../../seed/src/env-rules.ts";
 
 export type Status = "OK" | "WARN" | "FAIL" | "SKIP";
 
@@ -13,30 +27,27 @@ export type CheckResult = {
 };
 
 /** Empty strings in .env mean "unset" (Compose passes `VAR=` through as ""). */
-const optionalString = z.preprocess((v) => (v === "" ? undefined : v), z.string().optional());
-const host = (fallback: string) =>
-  z.preprocess(
-    (v) => (v === "" || v === undefined ? fallback : v),
-    z
-      .string()
-      .regex(/^[A-Za-z0-9.-]+$/, "a bare host name (no scheme, port or path), e.g. auth.example.com"),
-  );
+/** The rules of .env (seed/src/env-rules.ts), as make check-env, the seed and the app apply them. */
+const host = (name: DomainVariable) =>
+  z.preprocess((v) => (v === "" || v === undefined ? defaultDomains[name] : v), z.string().regex(hostNamePattern, hostNameMessage));
+const matching = (pattern: RegExp, message: string) =>
+  z.preprocess((v) => (v === "" ? undefined : v), z.string().regex(pattern, message).optional());
 const url = z.preprocess((v) => (v === "" ? undefined : v), z.url().optional());
 
 export const doctorEnvGuard = z.object({
-  LOGTO_DOMAIN: host("auth.localhost"),
-  APP_DOMAIN: host("app.localhost"),
-  ADMIN_DOMAIN: host("admin.localhost"),
-  TLS_MODE: z.preprocess((v) => (v === "" ? undefined : v), z.enum(["internal", "acme"]).default("internal")),
+  LOGTO_DOMAIN: host("LOGTO_DOMAIN"),
+  APP_DOMAIN: host("APP_DOMAIN"),
+  ADMIN_DOMAIN: host("ADMIN_DOMAIN"),
+  TLS_MODE: z.preprocess((v) => (v === "" ? undefined : v), z.enum(tlsModes).default("internal")),
   /** Public origins; default https://<domain>. Tests point them at the harness's Caddy. */
   LOGTO_URL: url,
   APP_URL: url,
   ADMIN_URL: url,
-  WECHAT_APP_ID: optionalString,
-  WECHAT_APP_SECRET: optionalString,
+  WECHAT_APP_ID: matching(wechatAppIdPattern, wechatAppIdMessage),
+  WECHAT_APP_SECRET: matching(wechatAppSecretPattern, wechatAppSecretMessage),
   /** The Official Account (sign-in inside WeChat's browser), optional. */
-  WECHAT_OA_APP_ID: optionalString,
-  WECHAT_OA_APP_SECRET: optionalString,
+  WECHAT_OA_APP_ID: matching(wechatOaAppIdPattern, wechatOaAppIdMessage),
+  WECHAT_OA_APP_SECRET: matching(wechatAppSecretPattern, wechatOaAppSecretMessage),
   WECHAT_API_BASE: z.preprocess(
     (v) => (v === "" || v === undefined ? "https://api.weixin.qq.com" : v),
     z.url(),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { emulatorAppId, emulatorOaAppId } from '../constant.js';
+import { emulatorAppId, emulatorOaAppId } from '../env-rules.js';
 import type { ConnectorState } from '../types.js';
 
 import { planConnector } from './connector.js';

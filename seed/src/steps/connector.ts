@@ -15,14 +15,13 @@ import { z } from 'zod4';
 import type { CreateConnector } from '@logto/schemas';
 
 import {
-  emulatorAppId,
-  emulatorOaAppId,
   wechatConnectorFactoryId,
   wechatConnectorId,
   wechatTarget,
   wechatWebFactoryId,
 } from '../constant.js';
 import { type StepContext, listNames } from '../context.js';
+import { emulatorAppId, emulatorOaAppId } from '../env-rules.js';
 import { ConfigError } from '../errors.js';
 import type { SeedConfig } from '../config.js';
 import type { StepResult } from '../log.js';
