@@ -144,11 +144,13 @@ fi
 # Compose copies each secret into a container when it creates it (compose.yaml, `secrets:`) and
 # never compares it again. So the one-shot seed is always created afresh (it runs on every up
 # anyway), and a running service whose copy differs from .env is removed, for `up` to create it
-# again with the new value. The values stay in this shell (no command line holds one).
+# again with the new value. The values stay in this shell (no command line holds one). Caddy has
+# its secret only with compose.dns.yaml (DNS-01); without it there is no file to compare.
 stale=
 for entry in postgres:postgres_password:POSTGRES_PASSWORD logto:postgres_password:POSTGRES_PASSWORD \
 	app:auth_secret:AUTH_SECRET app:auth_logto_secret:AUTH_LOGTO_SECRET backup:postgres_password:POSTGRES_PASSWORD \
-	backup:backup_offsite_password:BACKUP_OFFSITE_PASSWORD backup:backup_offsite_secret:BACKUP_OFFSITE_SECRET; do
+	backup:backup_offsite_password:BACKUP_OFFSITE_PASSWORD backup:backup_offsite_secret:BACKUP_OFFSITE_SECRET \
+	caddy:acme_dns_secret:ACME_DNS_SECRET; do
 	service=${entry%%:*} rest=${entry#*:}
 	secret=${rest%%:*} name=${rest#*:}
 	case " $stale " in *" $service "*) continue ;; esac

@@ -206,6 +206,63 @@ if [ -n "$acme_ca_root" ]; then
 	fi
 fi
 
+# ---- DNS-01 (ACME_DNS_PROVIDER): certificates while ports 80/443 are closed ----------------------
+# The provider's API key reaches Caddy through compose.dns.yaml (a Caddy build with the DNS modules,
+# the key id in its environment, the secret as a file). The rules on the secret are the modules' own
+# where they have one (caddy-dns/cloudflare refuses a malformed token when Caddy starts).
+dns=$(get ACME_DNS_PROVIDER)
+dns_key_id=$(get ACME_DNS_KEY_ID)
+dns_secret=$(get ACME_DNS_SECRET)
+# Compose reads COMPOSE_FILE from the shell first, then from .env.
+if [ -n "${COMPOSE_FILE+set}" ]; then compose_files=$COMPOSE_FILE; else compose_files=$(get COMPOSE_FILE); fi
+case ":$compose_files:" in
+*:compose.dns.yaml:*) dns_overlay=yes ;;
+*) dns_overlay= ;;
+esac
+case $dns in
+'')
+	[ -z "$dns_overlay" ] || error "COMPOSE_FILE names compose.dns.yaml but ACME_DNS_PROVIDER is empty. Fix: ACME_DNS_PROVIDER=alidns (or tencentcloud, cloudflare) with its key in ACME_DNS_KEY_ID and ACME_DNS_SECRET, or drop compose.dns.yaml from COMPOSE_FILE"
+	;;
+alidns | tencentcloud | cloudflare)
+	case $dns in
+	alidns) key_id_is="the AccessKey ID of a RAM user allowed to change the domain's records in Alibaba Cloud DNS" secret_is="that AccessKey's Secret" ;;
+	tencentcloud) key_id_is="the SecretId of a CAM sub-user's API key allowed to change the domain's records in DNSPod" secret_is="that key's SecretKey" ;;
+	cloudflare) key_id_is= secret_is="a Cloudflare API token with Zone:Read and DNS:Edit on the domain's zone" ;;
+	esac
+	if [ "${tls:-internal}" != acme ]; then
+		warn "ACME_DNS_PROVIDER=$dns but TLS_MODE=${tls:-internal}: Caddy uses its own CA and never asks for a certificate. Fix: TLS_MODE=acme, or empty ACME_DNS_PROVIDER"
+	fi
+	if [ -n "$key_id_is" ] && [ -z "$dns_key_id" ]; then
+		error "ACME_DNS_KEY_ID is empty while ACME_DNS_PROVIDER=$dns. Fix: set ACME_DNS_KEY_ID to $key_id_is (README, Certificates with DNS-01)"
+	elif [ -z "$key_id_is" ] && [ -n "$dns_key_id" ]; then
+		error "ACME_DNS_KEY_ID is set but ACME_DNS_PROVIDER=cloudflare takes one API token, in ACME_DNS_SECRET. Fix: ACME_DNS_KEY_ID="
+	elif ! matches "$dns_key_id" '[A-Za-z0-9_.-]*'; then
+		error "ACME_DNS_KEY_ID is not a key id (letters, digits, . _ - only). Fix: copy $key_id_is again, without spaces or quotes"
+	fi
+	if [ -z "$dns_secret" ]; then
+		error "ACME_DNS_SECRET is empty or missing while ACME_DNS_PROVIDER=$dns. Fix: set ACME_DNS_SECRET to $secret_is (README, Certificates with DNS-01)"
+	elif [ "$dns" = cloudflare ] && ! matches "$dns_secret" '[A-Za-z0-9_-]{35,50}|cf(ut|at)_[A-Za-z0-9_-]{32,256}'; then
+		error "ACME_DNS_SECRET is not a Cloudflare API token (35 to 50 letters, digits, - or _, or cfut_/cfat_ and 32 or more of them); Caddy's cloudflare module would refuse to start. Fix: copy the token's value again (shown once when it is created), not its 32-character id"
+	elif ! matches "$dns_secret" '[^[:space:]"'"'"']{1,256}'; then
+		error "ACME_DNS_SECRET has spaces or quotes (or is longer than 256). Fix: copy $secret_is again"
+	fi
+	if [ -z "$dns_overlay" ]; then
+		error "ACME_DNS_PROVIDER=$dns needs the Caddy build with the DNS modules, which compose.dns.yaml adds, but COMPOSE_FILE does not name it. Fix: COMPOSE_FILE=${compose_files:-compose.yaml}:compose.dns.yaml"
+	fi
+	;;
+*) error "ACME_DNS_PROVIDER=$dns is not a DNS provider of the stack's Caddy build. Fix: ACME_DNS_PROVIDER=alidns (Alibaba Cloud DNS), tencentcloud (Tencent Cloud DNSPod) or cloudflare, or empty (HTTP-01 on ports 80/443)" ;;
+esac
+goproxy=$(get GOPROXY)
+if [ -n "$goproxy" ]; then
+	set -f # split the list on , and | only, no globbing
+	for proxy in $(printf '%s\n' "$goproxy" | tr ',|' '  '); do
+		if ! matches "$proxy" 'https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^[:space:]"'"'"']*)?|direct|off'; then
+			error "GOPROXY has \"$proxy\", which is not a Go module proxy URL (https://...), direct or off. Fix: e.g. GOPROXY=https://goproxy.cn,direct"
+		fi
+	done
+	set +f
+fi
+
 # ---- console allowlist -------------------------------------------------------------------------
 # Caddy's remote_ip matcher parses each range with Go's netip (ParsePrefix with a "/", else ParseAddr)
 # and refuses to start on a bad one, after `make up` has begun. The same rules here, taken from the
@@ -508,7 +565,8 @@ done
 if [ -f "$EXAMPLE" ]; then
 	known=$(env_names "$EXAMPLE")
 	for name in $(env_names "$ENV_FILE"); do
-		if ! printf '%s\n' "$known" | grep -qx "$name"; then
+		# COMPOSE_FILE is Compose's own (compose.dns.yaml is added through it).
+		if [ "$name" != COMPOSE_FILE ] && ! printf '%s\n' "$known" | grep -qx "$name"; then
 			warn "$name is not a variable of .env.example (a typo?); the stack ignores it."
 		fi
 	done

@@ -326,6 +326,7 @@ describe("validate.sh (what `make up` checks before starting anything)", () => {
     ["BACKUP_OFFSITE_OPTIONS", { BACKUP_OFFSITE_OPTIONS: "bucket-lookup" }],
     ["LOGTO_DOMAIN", { LOGTO_DOMAIN: "auth.example.cn." }],
     ["APP_DOMAIN", { APP_DOMAIN: "app.example.cn/path" }],
+    ["GOPROXY", { GOPROXY: "goproxy.cn" }],
   ];
   it.each(changed)("a bad %s (%o): the one error names it and ends with a value that passes, no full stop after it", (name, overrides) => {
     const r = validate(overrides);
@@ -376,6 +377,66 @@ describe("validate.sh (what `make up` checks before starting anything)", () => {
       const r = validate({ ACME_CA: "https://ca.example.net/acme/acme/directory" });
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toMatch(/^WARN +ACME_CA is set but TLS_MODE=internal.*Fix: TLS_MODE=acme, or empty ACME_CA$/m);
+    });
+  });
+
+  describe("DNS-01 (ACME_DNS_PROVIDER): the provider's key, and compose.dns.yaml through COMPOSE_FILE", () => {
+    const DNS_ENV = { ...VPS_ENV, COMPOSE_FILE: "compose.yaml:compose.dns.yaml" };
+    const KEYS: Record<string, { ACME_DNS_KEY_ID: string; ACME_DNS_SECRET: string }> = {
+      alidns: { ACME_DNS_KEY_ID: "LTAI5tExampleAccessKeyId", ACME_DNS_SECRET: "ExampleAccessKeySecret0123456789" },
+      tencentcloud: { ACME_DNS_KEY_ID: "AKIDExampleSecretId0123456789abcdef", ACME_DNS_SECRET: "ExampleSecretKey0123456789abcdef" },
+      cloudflare: { ACME_DNS_KEY_ID: "", ACME_DNS_SECRET: "Example-Cloudflare_Api-Token-0123456789" },
+    };
+    const errors = (stderr: string) => stderr.split("\n").filter((l) => l.startsWith("ERROR"));
+
+    it.each(Object.keys(KEYS))("%s with its key and compose.dns.yaml in .env's COMPOSE_FILE: valid, no warning", (provider) => {
+      const r = validate({ ...DNS_ENV, ACME_DNS_PROVIDER: provider, ...KEYS[provider], GOPROXY: "https://goproxy.cn,direct" });
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+    });
+
+    it("a cloudflare token of the new format (cfut_...) is accepted; COMPOSE_FILE from the shell counts as Compose reads it", () => {
+      const env = { ...VPS_ENV, ACME_DNS_PROVIDER: "cloudflare", ACME_DNS_SECRET: `cfut_${"a1B2".repeat(10)}` };
+      const r = validate(env, { COMPOSE_FILE: "compose.yaml:compose.dns.yaml" });
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+    });
+
+    it.each([
+      ["alidns", ["ACME_DNS_KEY_ID", "ACME_DNS_SECRET"], /AccessKey ID of a RAM user/],
+      ["tencentcloud", ["ACME_DNS_KEY_ID", "ACME_DNS_SECRET"], /SecretId of a CAM sub-user/],
+      ["cloudflare", ["ACME_DNS_SECRET"], /Cloudflare API token with Zone:Read and DNS:Edit/],
+    ])("%s without its credentials is refused, one error naming each missing variable", (provider, missing, what) => {
+      const r = validate({ ...DNS_ENV, ACME_DNS_PROVIDER: provider, ACME_DNS_KEY_ID: "", ACME_DNS_SECRET: undefined });
+      expect(r.code).toBe(2);
+      const lines = errors(r.stderr);
+      expect(lines.map((l) => /^ERROR (\S+)/.exec(l)![1])).toEqual(missing);
+      for (const line of lines) expect(line).toMatch(new RegExp(`is empty.* while ACME_DNS_PROVIDER=${provider}\\. Fix: set \\S+ to `));
+      expect(r.stderr).toMatch(what);
+      expect(r.stderr).toContain(`${missing.length} error(s)`);
+    });
+
+    it.each([
+      ["an unknown provider", { ACME_DNS_PROVIDER: "aliyun" }, "ACME_DNS_PROVIDER=aliyun", /alidns \(Alibaba Cloud DNS\), tencentcloud \(Tencent Cloud DNSPod\) or cloudflare/],
+      ["a provider without compose.dns.yaml", { ACME_DNS_PROVIDER: "alidns", ...KEYS.alidns, COMPOSE_FILE: undefined }, "ACME_DNS_PROVIDER=alidns needs the Caddy build", /Fix: COMPOSE_FILE=compose\.yaml:compose\.dns\.yaml$/],
+      ["compose.dns.yaml without a provider", { ACME_DNS_PROVIDER: "" }, "COMPOSE_FILE names compose.dns.yaml", /ACME_DNS_PROVIDER=alidns/],
+      ["a key id for cloudflare", { ACME_DNS_PROVIDER: "cloudflare", ...KEYS.cloudflare, ACME_DNS_KEY_ID: "abc" }, "ACME_DNS_KEY_ID is set", /Fix: ACME_DNS_KEY_ID=$/],
+      ["a Cloudflare token's id instead of its value", { ACME_DNS_PROVIDER: "cloudflare", ACME_DNS_SECRET: "0123456789abcdef0123456789abcdef" }, "ACME_DNS_SECRET is not a Cloudflare API token", /not its 32-character id/],
+      ["a secret with a space", { ACME_DNS_PROVIDER: "alidns", ...KEYS.alidns, ACME_DNS_SECRET: '"abc def"' }, "ACME_DNS_SECRET has spaces", /copy that AccessKey's Secret again/],
+      ["a key id with a quote inside", { ACME_DNS_PROVIDER: "tencentcloud", ...KEYS.tencentcloud, ACME_DNS_KEY_ID: "AKID'x" }, "ACME_DNS_KEY_ID is not a key id", /SecretId/],
+    ])("%s is refused, naming it", (_what, overrides, message, fix) => {
+      const r = validate({ ...DNS_ENV, ...overrides });
+      expect(r.code, r.stderr).toBe(2);
+      const lines = errors(r.stderr);
+      expect(lines, r.stderr).toHaveLength(1);
+      expect(lines[0]).toContain(`ERROR ${message}`);
+      expect(lines[0]).toMatch(fix);
+    });
+
+    it("a provider with TLS_MODE=internal: a warning that no certificate is asked for", () => {
+      const r = validate({ COMPOSE_FILE: "compose.yaml:compose.dns.yaml", ACME_DNS_PROVIDER: "alidns", ...KEYS.alidns });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/^WARN +ACME_DNS_PROVIDER=alidns but TLS_MODE=internal.*Fix: TLS_MODE=acme, or empty ACME_DNS_PROVIDER$/m);
     });
   });
 
@@ -482,6 +543,7 @@ esac
     "compose exec -T backup cat /run/secrets/postgres_password",
     "compose exec -T backup cat /run/secrets/backup_offsite_password",
     "compose exec -T backup cat /run/secrets/backup_offsite_secret",
+    "compose exec -T caddy cat /run/secrets/acme_dns_secret",
   ];
   const seedAfresh = "compose --progress quiet rm --force seed";
 
@@ -654,6 +716,18 @@ esac
       upCall,
     ]);
     for (const value of [pg, oldAuthSecret, FILLED_SECRETS.AUTH_SECRET]) expect(docker.calls().join("\n") + r.stdout + r.stderr).not.toContain(value);
+  });
+
+  it("with DNS-01 (compose.dns.yaml), a changed ACME_DNS_SECRET recreates caddy, whose copy is the old key; no value on a command line", () => {
+    const token = "New-Cloudflare_Api-Token-0123456789abc";
+    const { dir } = scratchStack({ ...VPS_ENV, ACME_DNS_PROVIDER: "cloudflare", ACME_DNS_SECRET: token, COMPOSE_FILE: "compose.yaml:compose.dns.yaml" });
+    const oldToken = "Old-Cloudflare_Api-Token-0123456789abc";
+    const docker = fakeDocker({ running: { caddy: { acme_dns_secret: oldToken } } });
+    const r = up(dir, docker);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("recreating caddy: a secret it uses changed in .env");
+    expect(docker.calls()).toContain("compose --progress quiet rm --stop --force caddy");
+    for (const value of [token, oldToken]) expect(docker.calls().join("\n") + r.stdout + r.stderr).not.toContain(value);
   });
 
   it("unchanged secrets: nothing is removed but the one-shot seed", () => {

@@ -27,6 +27,7 @@ export type CheckResult = {
 };
 
 /** Empty strings in .env mean "unset" (Compose passes `VAR=` through as ""). */
+const optionalString = z.preprocess((v) => (v === "" ? undefined : v), z.string().optional());
 /** The rules of .env (seed/src/env-rules.ts), as make check-env, the seed and the app apply them. */
 const host = (name: DomainVariable) =>
   z.preprocess((v) => (v === "" || v === undefined ? defaultDomains[name] : v), z.string().regex(hostNamePattern, hostNameMessage));
