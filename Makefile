@@ -18,6 +18,11 @@ help:
 up:
 	@sh scripts/env/up.sh
 
+# Build this project's images from source instead of pulling the released ones (after changing the code; `make up` then runs them; COMPOSE_FILE=compose.yaml:compose.sandbox.yaml for the emulator too).
+.PHONY: build
+build:
+	@[ -e .env ] || sh scripts/env/generate-secrets.sh; $(COMPOSE) build
+
 # Stop the whole stack, however it was started (`make up-sandbox`'s WeChat emulator too); the database, certificates and credentials volumes are kept.
 .PHONY: down
 down:

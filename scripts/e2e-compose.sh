@@ -150,6 +150,8 @@ run_tests() {
 }
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
+# meminfo FIELD: a /proc/meminfo figure in MiB (MemTotal, MemAvailable).
+meminfo() { awk -v f="$1:" '$1 == f { print int($2 / 1024) }' /proc/meminfo; }
 
 # The bench on the engine: the same stack as the e2e suite, measured from the host.
 bench() {
@@ -158,9 +160,25 @@ bench() {
 	compose build
 	compose down -v --remove-orphans >/dev/null 2>&1 || true
 	echo "e2e: bench: cold up (new volumes) ..."
+	# The whole host's memory during it: the lowest MemAvailable, sampled every half second.
+	total=$(meminfo MemTotal)
+	before=$((total - $(meminfo MemAvailable)))
+	low_file=$E2E_DIR/bench-mem-available
+	meminfo MemAvailable >"$low_file"
+	(
+		low=$(cat "$low_file")
+		while sleep 0.5; do
+			now=$(meminfo MemAvailable)
+			[ "$now" -ge "$low" ] || { low=$now && echo "$low" >"$low_file"; }
+		done
+	) &
+	sampler=$!
 	t0=$(now_ms)
-	compose up -d --wait
+	compose up -d --wait || { kill "$sampler"; exit 1; }
 	cold=$(($(now_ms) - t0))
+	kill "$sampler"
+	peak=$((total - $(cat "$low_file")))
+	echo "e2e: bench: host memory in use: ${before} MiB before the cold up, ${peak} MiB at its peak (of ${total} MiB)"
 	compose down
 	echo "e2e: bench: warm up (volumes kept) ..."
 	t0=$(now_ms)
@@ -170,6 +188,7 @@ bench() {
 	describe
 	(cd "$ROOT" && HARNESS_STACK="$STACK_FILE" BENCH_COMPOSE_PROJECT="$PROJECT" \
 		BENCH_COMPOSE_UP_COLD_MS="$cold" BENCH_COMPOSE_UP_WARM_MS="$warm" \
+		BENCH_COMPOSE_UP_HOST_BEFORE_MB="$before" BENCH_COMPOSE_UP_HOST_PEAK_MB="$peak" BENCH_COMPOSE_HOST_TOTAL_MB="$total" \
 		BENCH_SEED_COMMAND="docker compose -p $PROJECT --project-directory $ROOT --env-file $ENV_FILE $(for f in $COMPOSE_FILES; do printf -- '-f %s ' "$ROOT/$f"; done)run --rm seed" \
 		npm run bench -- --out="$ROOT/bench/results-compose.md" ${BENCH_ARGS:-})
 }

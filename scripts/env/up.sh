@@ -3,7 +3,9 @@
 # until every service is healthy (one-shot steps finished), then print the URLs.
 # Nothing starts when .env is invalid (exit 2), nor with real WeChat credentials while the sandbox's
 # WeChat emulator still runs in the project (exit 3: `make down` first). Containers of the project
-# that the compose files no longer name (the emulator after the sandbox) are removed.
+# that the compose files no longer name (the emulator after the sandbox) are removed. An image that
+# is not on this machine and cannot be pulled stops it before anything changes (exit 4), naming the
+# image, where it comes from and the setting to change.
 #
 # Usage: scripts/env/up.sh [extra `docker compose up` arguments]
 #   Overlays: COMPOSE_FILE=compose.yaml:compose.sandbox.yaml scripts/env/up.sh   (Compose reads COMPOSE_FILE)
@@ -75,6 +77,69 @@ HINT
 	fi
 fi
 
+# ---- images: every one that is pulled must be there, before anything changes ----------------------
+# Compose would pull a missing image in the middle of `up`, and build this project's own (the heavy
+# way: npm and next build on this machine) when the pull fails. Instead each image not on this
+# machine is pulled now, and the ones that cannot be are named with the setting that decides them.
+# The stack's Logto image is always built (pull_policy: build): its base, LOGTO_BASE_IMAGE, is pulled.
+# `docker compose config`: two-space service keys, four-space `image:`, build args deeper.
+image_list=$(docker compose config | awk '
+	function flush() { if (svc != "" && image != "" && !built) print svc, image; image = ""; built = 0 }
+	/^[^ ]/ { flush(); top = $1; svc = "" }
+	top == "services:" && /^  [^ ]/ { flush(); svc = $1; sub(/:$/, "", svc) }
+	top == "services:" && /^    image: / { image = $2 }
+	top == "services:" && /^    pull_policy: build$/ { built = 1 }
+	top == "services:" && /^        LOGTO_BASE_IMAGE: / { print "logto-base", $2 }
+	END { flush() }') || exit 2
+missing=0
+checked=
+while read -r service ref; do
+	case " $checked " in *" $ref "*) continue ;; esac
+	checked="$checked $ref"
+	docker image inspect "$ref" >/dev/null 2>&1 && continue
+	[ "$service" != logto-base ] || service="logto's base"
+	echo "pulling $ref ($service)"
+	if pull_error=$(docker pull -q "$ref" 2>&1 >/dev/null </dev/null); then continue; fi
+	missing=$((missing + 1))
+	# Where from: a first part with a dot, a port or "localhost" is a registry, else Docker Hub.
+	case ${ref%%/*} in
+	*.* | *:* | localhost) from=${ref%%/*} path=${ref#*/} ;;
+	*) from="Docker Hub (docker.io)" path=$ref ;;
+	esac
+	case $service in
+	postgres) setting=POSTGRES_IMAGE ;;
+	caddy | prepare) setting=CADDY_IMAGE ;;
+	"logto's base") setting=LOGTO_IMAGE ;;
+	seed | app | backup) setting=$(printf '%s' "$service" | tr 'a-z' 'A-Z')_IMAGE ;;
+	wechat-emulator) setting=WECHAT_EMULATOR_IMAGE ;;
+	*) setting= ;;
+	esac
+	# As Compose reads them: this shell's environment first, then .env.
+	own= registry=${IMAGE_REGISTRY:-$(env_value "$ENV_FILE" IMAGE_REGISTRY 2>/dev/null || true)}
+	[ -z "$setting" ] || eval "own=\${$setting:-\$(env_value \"\$ENV_FILE\" $setting 2>/dev/null || true)}"
+	if [ -z "$setting" ]; then
+		fix="the \`image:\` of service $service in the compose files, or pull it by hand"
+	elif [ -n "$own" ]; then
+		fix="$setting=$own names it: set $setting to a reference that can be pulled (empty: from IMAGE_REGISTRY)"
+	elif [ -n "$registry" ]; then
+		fix="IMAGE_REGISTRY=$registry names it: copy ${ref#"$registry"/} into that registry, or set $setting to a reference that can be pulled"
+	else
+		fix="set IMAGE_REGISTRY in .env to a registry or mirror that holds $path (every image), or $setting to a reference that can be pulled (this one)"
+	fi
+	case $setting in SEED_IMAGE | APP_IMAGE | BACKUP_IMAGE | WECHAT_EMULATOR_IMAGE) fix="$fix; or build this project's images here: \`make build\`" ;; esac
+	cat >&2 <<HINT
+error: image $ref (service $service) cannot be pulled from $from.
+  docker pull: $(printf '%s\n' "$pull_error" | sed -n '/./{p;q;}')
+  Fix: $fix (README, "Images from a mirror or your own registry").
+HINT
+done <<EOF_IMAGES
+$image_list
+EOF_IMAGES
+if [ "$missing" -gt 0 ]; then
+	echo "Nothing was started. Fix the image setting(s) above, then \`$again\` again." >&2
+	exit 4
+fi
+
 # ---- secrets changed in .env since a container was created ------------------------------------------
 # Compose copies each secret into a container when it creates it (compose.yaml, `secrets:`) and
 # never compares it again. So the one-shot seed is always created afresh (it runs on every up
@@ -106,8 +171,8 @@ docker compose --progress quiet rm --force seed >/dev/null
 # backups/ as the user who runs make (the backup service writes there as root, handing each file to
 # this owner); a folder Docker created for the bind mount would be root's.
 mkdir -p backups && chmod 700 backups
-echo "starting the stack ($compose_version); the first run builds images and takes a few minutes..."
-if ! docker compose up -d --build --wait --remove-orphans "$@"; then
+echo "starting the stack ($compose_version); the first run builds the Logto image and takes a few minutes..."
+if ! docker compose up -d --wait --remove-orphans "$@"; then
 	cat >&2 <<HINT
 
 The stack did not become healthy. Look at:

@@ -51,6 +51,10 @@ const composeRun = z
     BENCH_COMPOSE_PROJECT: z.string().min(1).optional(),
     BENCH_COMPOSE_UP_COLD_MS: z.coerce.number().positive().optional(),
     BENCH_COMPOSE_UP_WARM_MS: z.coerce.number().positive().optional(),
+    // The host's memory in use (MemTotal - MemAvailable, MiB) right before the cold `up` and at its lowest MemAvailable during it.
+    BENCH_COMPOSE_UP_HOST_BEFORE_MB: z.coerce.number().nonnegative().optional(),
+    BENCH_COMPOSE_UP_HOST_PEAK_MB: z.coerce.number().nonnegative().optional(),
+    BENCH_COMPOSE_HOST_TOTAL_MB: z.coerce.number().positive().optional(),
   })
   .parse(process.env);
 
@@ -241,6 +245,14 @@ async function main(): Promise<void> {
   if (composeRun.BENCH_COMPOSE_UP_COLD_MS && composeRun.BENCH_COMPOSE_UP_WARM_MS) {
     row("`docker compose up --wait`, cold (images built, new volumes) to healthy", ms(composeRun.BENCH_COMPOSE_UP_COLD_MS), "n=1", "—", "info");
     row("`docker compose up --wait`, warm (after `down`, volumes kept) to healthy", ms(composeRun.BENCH_COMPOSE_UP_WARM_MS), "n=1", "—", "info");
+    const { BENCH_COMPOSE_UP_HOST_BEFORE_MB: before, BENCH_COMPOSE_UP_HOST_PEAK_MB: peak, BENCH_COMPOSE_HOST_TOTAL_MB: total } = composeRun;
+    if (before !== undefined && peak !== undefined && total !== undefined) {
+      // What the cold `up` adds to the host at its worst: the stack's images were there (pulled or
+      // built before), so nothing heavy runs but the stack's own start (and Logto's cached image build).
+      const added = Math.max(0, peak - before) * 1024 * 1024;
+      row("host memory added by the cold `up` at its peak (MemAvailable, sampled every 0.5 s)", mb(added), "n=1", `< ${mb(STACK_BUDGET)}`, passMiss(added < STACK_BUDGET));
+      details.push(`Host memory during the cold \`up\` (scripts/e2e-compose.sh bench samples /proc/meminfo every 0.5 s, the whole host, every process and the page cache the kernel cannot give back): ${before} MiB in use before it, ${peak} MiB at its peak, of ${total} MiB; the \`up\` added ${Math.max(0, peak - before)} MiB at its worst, judged against the stack's ${mb(STACK_BUDGET)} of a 1 GB VPS. The machine is shared (other processes come and go during the sampling), so the figure is an upper bound of the stack's own.`);
+    }
     details.push("Compose up times (scripts/e2e-compose.sh bench): cold = `down -v`, then `up -d --wait` with every image already built (containers, networks and volumes created, Postgres initialised, Logto's database seeded, the seed run); warm = `down` keeping the volumes, then `up -d --wait` again. Measured once each, by the script, around the command.");
   }
 

@@ -8,7 +8,13 @@
 // everything from there (the engine's pull events, the registry's own log) and comes up healthy.
 // Logto: the base of the stack's Logto image is the default reference <registry>/svhd/logto:<LOGTO_VERSION> (LOGTO_IMAGE emptied),
 // which in this registry holds LOGTO_IMAGE of the run (the stand-in in CI), or svhd/logto itself.
-import { readFileSync } from "node:fs";
+// Issue 14, item 2: the project's own images (seed, app, backup) are pulled like the others, under
+// <registry>/wechat-logto-stack/<name>:<release>, as an operator copies the released ones from
+// ghcr.io (here: this engine's local builds under those names, .ci/run or `make build`): `make up`
+// builds none of them; the only image it builds is the stack's Logto image (pull_policy: build).
+// Bad input: the same registry under another path with one image missing: `make up` names it, where
+// from and the setting, and starts nothing.
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { httpRequest, pollUntil, runProcess, type RunResult } from "../harness/processes.js";
@@ -17,6 +23,7 @@ import { dockerfileStages } from "../static/dockerfile-rules.js";
 import { composeStack, type ComposeStack } from "./stack.js";
 
 const NAME = "wls-14-registry";
+const MISSING_NAME = "wls-14-registry-missing";
 const REGISTRY_IMAGE = "wechat-logto-stack/test-registry:2.8";
 const REGISTRY_CONTAINER = `${NAME}-registry`;
 
@@ -40,17 +47,20 @@ let since = "";
 
 interface Service {
   image?: string;
+  pull_policy?: string;
   build?: { context: string; dockerfile: string; args?: Record<string, string> };
 }
+/** Built by `make up` (never pulled): the stack's Logto image. */
+const built = (s: Service): boolean => s.pull_policy === "build";
 
 /** What the stack pulls (its images) and builds on (its Dockerfiles' FROM, with Compose's build args), from `docker compose config`. */
-async function stackSources(): Promise<{ images: Record<string, string>; bases: string[] }> {
-  const r = await stack.compose(["config", "--format", "json"]);
+async function stackSources(of: ComposeStack = stack): Promise<{ images: Record<string, string>; bases: string[] }> {
+  const r = await of.compose(["config", "--format", "json"]);
   expect(r.code, r.stderr).toBe(0);
   const services = (JSON.parse(r.stdout) as { services: Record<string, Service> }).services;
-  const images = Object.fromEntries(Object.entries(services).flatMap(([name, s]) => (s.build ? [] : [[name, s.image!]])));
+  const images = Object.fromEntries(Object.entries(services).flatMap(([name, s]) => (built(s) ? [] : [[name, s.image!]])));
   const bases = Object.values(services).flatMap((s) => {
-    if (!s.build) return [];
+    if (!built(s) || !s.build) return [];
     const stages = dockerfileStages(readFileSync(join(s.build.context, s.build.dockerfile), "utf8"), s.build.args ?? {});
     const own = new Set(stages.map((st) => st.name));
     return stages.map((st) => st.from).filter((from) => !own.has(from));
@@ -58,12 +68,16 @@ async function stackSources(): Promise<{ images: Record<string, string>; bases: 
   return { images, bases: [...new Set(bases)] };
 }
 
-/** The image on this engine that stands for a registry reference: Docker Hub's name, or for Logto the run's LOGTO_IMAGE. */
-function localSource(ref: string): string {
-  const path = ref.slice(registry.length + 1);
+/** The image on this engine that stands for a registry reference: Docker Hub's name, the project's own as compose.yaml names
+ *  the released one (ghcr.io, built here), or for Logto the run's LOGTO_IMAGE. */
+function localSource(ref: string, prefix = registry): string {
+  const path = ref.slice(prefix.length + 1);
   if (path.startsWith("svhd/logto:") && process.env.LOGTO_IMAGE) return process.env.LOGTO_IMAGE;
+  if (path.startsWith("wechat-logto-stack/")) return `ghcr.io/${path}`;
   return path.replace(/^library\//, "");
 }
+/** The Dockerfiles of the images `make up` must pull, not build: removed from the stack's copy before it runs. */
+const NOT_BUILT = ["seed/Dockerfile", "app/Dockerfile", "backup/Dockerfile"];
 
 beforeAll(async () => {
   await ok(["build", "-q", "-t", REGISTRY_IMAGE, join(repoRoot, "tests/compose/registry")]);
@@ -95,11 +109,14 @@ beforeAll(async () => {
   for (const ref of pushed.keys()) if ((await docker(["image", "inspect", ref])).code === 0) presentBefore.push(ref);
   console.info(`[compose ${NAME}] pushed: ${[...pushed].map(([ref, src]) => `${src} -> ${ref}`).join(", ")}`);
 
+  // A fresh host with the images available: nothing to build them from (a build would fail, not pass).
+  for (const file of NOT_BUILT) rmSync(join(stack.dir, file));
   since = String(Math.floor(Date.now() / 1000) - 1);
   up = await stack.make("up");
   const until = String(Math.floor(Date.now() / 1000) + 1);
   const events = await ok(["events", "--since", since, "--until", until, "--filter", "type=image", "--filter", "event=pull", "--format", "{{.Actor.ID}}"]);
   pulls = events.split("\n").filter(Boolean);
+
   console.info(`[compose ${NAME}] make up: exit ${up.code} in ${Math.round(up.durationMs / 1000)} s; engine pulls: ${pulls.join(", ") || "none"}`);
 });
 
@@ -113,11 +130,12 @@ afterAll(async () => {
 describe("IMAGE_REGISTRY: every image from one registry", () => {
   it("the stack names only references of the registry, and none was on the engine before `make up`", async () => {
     const { images, bases } = await stackSources();
-    // logto and backup are built: on the registry's svhd/logto (with the connector, compiled on Node)
-    // and on the postgres service's own image.
-    expect(Object.keys(images).sort()).toEqual(["caddy", "postgres", "prepare"]);
+    // Only logto is built: on the registry's svhd/logto (with the connector, compiled on Node). The
+    // project's seed, app and backup are pulled, from the registry's wechat-logto-stack/.
+    expect(Object.keys(images).sort()).toEqual(["app", "backup", "caddy", "postgres", "prepare", "seed"]);
     for (const ref of [...Object.values(images), ...bases]) expect(ref.startsWith(`${registry}/`), ref).toBe(true);
-    expect(bases.map((ref) => ref.slice(registry.length + 1).replace(/:.*/, "")).sort()).toEqual(["library/node", "library/postgres", "svhd/logto"]);
+    for (const service of ["seed", "app", "backup"]) expect(images[service]).toMatch(new RegExp(`^${registry}/wechat-logto-stack/${service}:[0-9]+\\.[0-9]+\\.[0-9]+$`));
+    expect(bases.map((ref) => ref.slice(registry.length + 1).replace(/:.*/, "")).sort()).toEqual(["library/node", "svhd/logto"]);
     expect([...pushed.keys()].sort()).toEqual([...new Set([...Object.values(images), ...bases])].sort());
     expect(presentBefore).toEqual([]);
   });
@@ -150,6 +168,17 @@ describe("IMAGE_REGISTRY: every image from one registry", () => {
     console.info(`[compose ${NAME}] Logto: the stack's image built on ${label === "standin" ? "the stand-in" : "a real Logto"} from ${registry}/svhd/logto`);
   });
 
+  it("`make up` built none of the project's images (their Dockerfiles were gone): seed, app and backup run the pushed images", async () => {
+    const { images } = await stackSources();
+    for (const file of NOT_BUILT) expect(existsSync(join(stack.dir, file)), file).toBe(false);
+    for (const service of ["seed", "app", "backup"]) {
+      const id = (await stack.compose(["ps", "-a", "-q", service])).stdout.trim();
+      // The same image (its id is its configuration's digest), pulled back from the registry.
+      expect(await ok(["inspect", "--format", "{{.Image}}", id]), service).toBe(await ok(["image", "inspect", "--format", "{{.Id}}", pushed.get(images[service]!)!]));
+    }
+    expect(up.stdout + up.stderr).not.toMatch(/\[(seed|app|backup) [^\]]*\]/);
+  });
+
   it("the registry served every image during `make up`, the builds' Node base included: its log has a manifest request for each", async () => {
     const log = await docker(["logs", "--since", since, REGISTRY_CONTAINER]);
     const requests = `${log.stdout}\n${log.stderr}`;
@@ -159,5 +188,50 @@ describe("IMAGE_REGISTRY: every image from one registry", () => {
       const pattern = new RegExp(`"(GET|HEAD) /v2/${path.slice(0, colon)}/manifests/${path.slice(colon + 1).replaceAll(".", "\\.")} HTTP/1\\.1" 200 `);
       expect(requests, `the registry never served ${ref}`).toMatch(pattern);
     }
+  });
+});
+
+describe("an image the registry does not have", () => {
+  let missing: ComposeStack;
+  let result: RunResult;
+  let appRef = "";
+  const partial = (): string => `${registry}/partial`;
+  const partialRefs: string[] = [];
+
+  beforeAll(async () => {
+    missing = composeStack({ name: MISSING_NAME, dotenv: { IMAGE_REGISTRY: partial() }, env: { LOGTO_IMAGE: "" } });
+    const { images, bases } = await stackSources(missing);
+    appRef = images.app!;
+    // Every image but the app's, under the registry's path `partial`.
+    for (const ref of new Set([...Object.values(images), ...bases])) {
+      if (ref === appRef) continue;
+      await ok(["tag", localSource(ref, partial()), ref]);
+      await ok(["push", ref]);
+      await ok(["rmi", ref]);
+      partialRefs.push(ref);
+    }
+    result = await missing.make("up");
+  });
+
+  afterAll(async () => {
+    await missing?.down();
+    for (const ref of partialRefs) await docker(["rmi", ref]);
+  });
+
+  it("`make up` stops before starting anything (exit 4), naming the image, the registry it came from and the setting", async () => {
+    // up.sh's exit 4, as make reports it (make itself exits 2).
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(2);
+    expect(result.stderr).toMatch(/^make: \*\*\* \[Makefile:[0-9]+: up\] Error 4$/m);
+    expect(appRef).toBe(`${partial()}/wechat-logto-stack/app:${appRef.replace(/.*:/, "")}`);
+    expect(result.stderr).toContain(`error: image ${appRef} (service app) cannot be pulled from ${registry}.`);
+    expect(result.stderr).toMatch(/docker pull: .*(manifest unknown|not found)/);
+    expect(result.stderr).toContain(`Fix: IMAGE_REGISTRY=${partial()} names it: copy wechat-logto-stack/app:`);
+    expect(result.stderr).toContain("or set APP_IMAGE to a reference that can be pulled");
+    // The only one: every other image was there (and pulled).
+    expect(result.stderr.match(/^error: image /gm)).toHaveLength(1);
+    expect(result.stderr).toContain("Nothing was started.");
+    expect(result.stdout).not.toContain("starting the stack");
+    expect((await missing.compose(["ps", "-a", "-q"])).stdout.trim()).toBe("");
+    expect(await ok(["network", "ls", "-q", "--filter", `label=com.docker.compose.project=${MISSING_NAME}`])).toBe("");
   });
 });

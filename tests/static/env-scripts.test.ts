@@ -492,7 +492,8 @@ describe("up.sh (make up)", () => {
   // `compose config` answers the project model (with the emulator's service when `sandbox`); `ps`
   // lists a running emulator container of project wechat-logto-stack when `emulatorRunning`;
   // `compose exec -T <service> cat /run/secrets/<secret>` answers `running[service][secret]`, and
-  // fails (not running) for a service not in `running`.
+  // fails (not running) for a service not in `running`. `image inspect` finds every image but
+  // `unpullable`, which is not on the machine and whose `pull` fails as a registry without it does.
   function fakeDocker(
     opts: {
       composeVersion?: boolean;
@@ -501,6 +502,7 @@ describe("up.sh (make up)", () => {
       sandbox?: boolean;
       emulatorRunning?: boolean;
       running?: Record<string, Record<string, string>>;
+      unpullable?: string;
     } = {},
   ) {
     const secretCopies = Object.entries(opts.running ?? {}).flatMap(([service, files]) =>
@@ -516,7 +518,8 @@ case "$*" in
 "compose version") ${opts.composeVersion === false ? 'echo "docker: unknown command: docker compose" >&2; exit 1' : 'echo "Docker Compose version v2.26.1"'} ;;
 "info"*) ${opts.daemonDown ? 'echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2; exit 1' : "echo 24.0.7"} ;;
 "compose up"*) ${opts.upFails ? "exit 1" : "exit 0"} ;;
-"compose config") printf 'name: wechat-logto-stack\nservices:\n  app:\n    image: app\n${opts.sandbox ? "  wechat-emulator:\\n    image: emulator\\n" : ""}volumes:\n  wechat-emulator-ca: {}\n' ;;
+"compose config") printf 'name: wechat-logto-stack\nservices:\n  app:\n    image: ${opts.unpullable ?? "ghcr.io/wechat-logto-stack/app:0.1.0"}\n  logto:\n    build:\n      args:\n        LOGTO_BASE_IMAGE: svhd/logto:1.42.0\n    image: wechat-logto-stack/logto:1.42.0\n    pull_policy: build\n${opts.sandbox ? "  wechat-emulator:\\n    image: emulator\\n" : ""}volumes:\n  wechat-emulator-ca: {}\n' ;;
+${opts.unpullable ? `"image inspect ${opts.unpullable}") exit 1 ;;\n"pull -q ${opts.unpullable}") echo 'Error response from daemon: manifest for ${opts.unpullable} not found: manifest unknown: manifest unknown' >&2; exit 1 ;;` : ""}
 "ps -q --filter label=com.docker.compose.project=wechat-logto-stack --filter label=com.docker.compose.service=wechat-emulator") ${opts.emulatorRunning ? "echo 0123456789ab" : ":"} ;;
 ${secretCopies.join("")}"compose exec"*) echo "service is not running" >&2; exit 1 ;;
 esac
@@ -529,6 +532,8 @@ esac
     return run(SH, [script("up.sh")], { env: { STACK_DIR: dir, PATH: docker.path, ...env } });
   }
   const preflight = ["compose version", "info --format {{.ServerVersion}}"];
+  // Every image that is pulled (not the always-built Logto's, but its base) is on the machine: nothing to pull.
+  const imageChecks = ["compose config", "image inspect ghcr.io/wechat-logto-stack/app:0.1.0", "image inspect svhd/logto:1.42.0"];
   // Each running service's copies of its secrets, compared with .env; the one-shot seed always afresh.
   const secretChecks = [
     "compose exec -T postgres cat /run/secrets/postgres_password",
@@ -548,7 +553,7 @@ esac
     const r = up(dir, docker);
     expect(r.code, r.stderr).toBe(0);
     expect(parseEnv(readFileSync(envFile, "utf8")).AUTH_SECRET).toMatch(/^[A-Za-z0-9]{48}$/);
-    expect(docker.calls()).toEqual([...preflight, ...secretChecks, seedAfresh, "compose up -d --build --wait --remove-orphans"]);
+    expect(docker.calls()).toEqual([...preflight, ...imageChecks, ...secretChecks, seedAfresh, "compose up -d --wait --remove-orphans"]);
     expect(r.stdout).toContain("https://app.localhost");
     expect(r.stdout).toContain("https://auth.localhost/oidc");
     expect(r.stdout).toContain("https://admin.localhost/console");
@@ -572,7 +577,7 @@ esac
     const r = up(dir, docker);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/POSTGRES_PASSWORD is empty.*make secrets/);
-    expect(docker.calls()).not.toContain("compose up -d --build --wait --remove-orphans");
+    expect(docker.calls()).not.toContain("compose up -d --wait --remove-orphans");
   });
 
   it("an .env without LOGTO_VERSION (no default: Logto 1.42.0 on an upgraded database) starts nothing and names the line to add", () => {
@@ -607,6 +612,29 @@ esac
     expect(existsSync(envFile)).toBe(false);
   });
 
+  it("an image that is not on the machine and cannot be pulled: exit 4 before anything changes, naming it, its registry and the setting", () => {
+    const ref = "127.0.0.1:5000/wechat-logto-stack/app:0.1.0";
+    const { dir } = scratchStack({ ...FILLED_SECRETS, IMAGE_REGISTRY: "127.0.0.1:5000" });
+    const docker = fakeDocker({ unpullable: ref });
+    const r = up(dir, docker);
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stderr).toContain(`error: image ${ref} (service app) cannot be pulled from 127.0.0.1:5000.`);
+    expect(r.stderr).toContain("docker pull: Error response from daemon: manifest for");
+    expect(r.stderr).toMatch(/Fix: IMAGE_REGISTRY=127\.0\.0\.1:5000 names it: copy wechat-logto-stack\/app:0\.1\.0 into that registry, or set APP_IMAGE .*`make build`/);
+    expect(r.stderr).toContain("Nothing was started.");
+    // Nothing removed, nothing started: no secret comparison, no `rm`, no `up`.
+    expect(docker.calls()).toEqual([...preflight, "compose config", `image inspect ${ref}`, `pull -q ${ref}`, "image inspect svhd/logto:1.42.0"]);
+  });
+
+  it("an unpullable image of its own variable names that variable", () => {
+    const ref = "registry.example.cn/team/app:2.0.0";
+    const { dir } = scratchStack({ ...FILLED_SECRETS, APP_IMAGE: ref });
+    const r = up(dir, fakeDocker({ unpullable: ref }));
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain(`error: image ${ref} (service app) cannot be pulled from registry.example.cn.`);
+    expect(r.stderr).toContain(`Fix: APP_IMAGE=${ref} names it: set APP_IMAGE to a reference that can be pulled`);
+  });
+
   it("a stack that does not become healthy: exit 1 with where to look, and `make up` again", () => {
     const { dir } = scratchStack(FILLED_SECRETS);
     const r = up(dir, fakeDocker({ upFails: true }));
@@ -627,7 +655,7 @@ esac
   });
 
   const realWechat = { ...FILLED_SECRETS, WECHAT_APP_ID: "wx1234567890abcdef", WECHAT_APP_SECRET: "real-looking-secret" };
-  const upCall = "compose up -d --build --wait --remove-orphans";
+  const upCall = "compose up -d --wait --remove-orphans";
 
   it("refuses real WeChat credentials while the sandbox's emulator still runs in the project: exit 3 naming `make down`, nothing started", () => {
     const { dir } = scratchStack(realWechat);
@@ -661,7 +689,7 @@ esac
     const docker = fakeDocker({ emulatorRunning: true });
     const r = up(dir, docker);
     expect(r.code, r.stderr).toBe(0);
-    expect(docker.calls()).toEqual([...preflight, ...secretChecks, seedAfresh, upCall]);
+    expect(docker.calls()).toEqual([...preflight, ...imageChecks, ...secretChecks, seedAfresh, upCall]);
   });
 
   it("a secret changed in .env since a running service was created: that service is removed for `up` to create it with the new value, the others stay; no value on a command line", () => {
@@ -680,6 +708,7 @@ esac
     expect(r.stdout).toContain("recreating app: a secret it uses changed in .env");
     expect(docker.calls()).toEqual([
       ...preflight,
+      ...imageChecks,
       ...secretChecks.slice(0, 3), // app differs at its first secret: no need to read its second
       ...secretChecks.slice(4), // the backup service is not running: nothing to compare
       "compose --progress quiet rm --stop --force app",
@@ -714,7 +743,7 @@ esac
     const r = up(dir, docker);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).not.toContain("recreating");
-    expect(docker.calls()).toEqual([...preflight, ...secretChecks, seedAfresh, upCall]);
+    expect(docker.calls()).toEqual([...preflight, ...imageChecks, ...secretChecks, seedAfresh, upCall]);
   });
 
   it("on a VPS it reminds the WeChat callback domain and does not talk about Caddy's local root", () => {
