@@ -223,8 +223,41 @@ describe("npm run doctor -- --only outbound, against local servers", () => {
       expect(r.stdout).toContain("fix: cannot be off; `IMAGE_REGISTRY` points it at a mirror or your own registry");
       // This project's images come from the same IMAGE_REGISTRY: the same host, not answering either.
       expect(lines.find((l) => l.startsWith("WARN  outbound project-images:"))).toMatch(/^WARN  outbound project-images: 127\.0\.0\.1:9 does not answer from this server/);
-      expect(lines.at(-1)).toBe("doctor: 3 OK, 2 WARN, 0 FAIL, 4 SKIP");
+      expect(lines).toContain("SKIP  outbound dns-provider: not called: ACME_DNS_PROVIDER is empty: no DNS-01");
+      expect(lines.at(-1)).toBe("doctor: 3 OK, 2 WARN, 0 FAIL, 6 SKIP");
       expect(requests.sort()).toEqual(["/alpine/", "/npm/", "/range/00000"]);
+      expect(r.code).toBe(0);
+    } finally {
+      await new Promise((done) => server.close(done));
+    }
+  }, 30_000);
+});
+
+describe("npm run doctor -- --only outbound, with DNS-01 (ACME_DNS_PROVIDER)", () => {
+  it("probes the provider's API and the Go module proxy of the Caddy build (GOPROXY's first entry)", async () => {
+    const requests: string[] = [];
+    const server = createServer((req, res) => {
+      requests.push(req.url ?? "");
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+    const local = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const r = await doctor(["--only", "outbound"], {
+        TLS_MODE: "acme",
+        ACME_CA: `${local}/acme/directory`,
+        ACME_DNS_PROVIDER: "cloudflare",
+        GOPROXY: `${local}/goproxy,direct`,
+        NPM_REGISTRY: `${local}/npm/`,
+        IMAGE_REGISTRY: "127.0.0.1:9",
+        DOCTOR_OUTBOUND_URLS: `api.cloudflare.com=${local}/cloudflare/ api.pwnedpasswords.com=${local}/range/00000 dl-cdn.alpinelinux.org=${local}/alpine/`,
+        DOCTOR_TIMEOUT_MS: "5000",
+      });
+      const lines = r.stdout.trim().split("\n");
+      expect(lines).toContain("OK    outbound dns-provider: api.cloudflare.com answers from this server (HTTP 404)");
+      expect(lines).toContain(`OK    outbound go-modules: ${new URL(local).host} answers from this server (image pulls and builds) (HTTP 404)`);
+      expect(requests).toContain("/cloudflare/");
+      expect(requests).toContain("/goproxy/");
       expect(r.code).toBe(0);
     } finally {
       await new Promise((done) => server.close(done));

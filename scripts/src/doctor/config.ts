@@ -36,6 +36,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): DoctorConfig {
     ...(e.BACKUP_OFFSITE_REPOSITORY ? { offsiteRepository: e.BACKUP_OFFSITE_REPOSITORY } : {}),
     ...(e.IMAGE_REGISTRY ? { imageRegistry: e.IMAGE_REGISTRY.replace(/\/+$/, "") } : {}),
     ...(e.NPM_REGISTRY ? { npmRegistry: e.NPM_REGISTRY } : {}),
+    ...(e.ACME_DNS_PROVIDER ? { dnsProvider: e.ACME_DNS_PROVIDER } : {}),
+    ...(e.GOPROXY ? { goProxy: e.GOPROXY } : {}),
     outboundUrls: Object.fromEntries(e.DOCTOR_OUTBOUND_URLS.map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)])),
   };
 }

@@ -35,6 +35,13 @@ export const offsiteOrigin = (repository: string): string | undefined => {
   return URL.canParse(url) ? new URL(url).origin : undefined;
 };
 
+/** The API each DNS-01 provider's Caddy module calls (libdns/alidns, libdns/tencentcloud, libdns/cloudflare). */
+const dnsProviderApis: Record<string, string> = {
+  alidns: "https://alidns.aliyuncs.com/",
+  tencentcloud: "https://dnspod.tencentcloudapi.com/",
+  cloudflare: "https://api.cloudflare.com/client/v4/",
+};
+
 export const outboundCalls: readonly OutboundCall[] = [
   {
     id: "wechat-api",
@@ -77,6 +84,19 @@ export const outboundCalls: readonly OutboundCall[] = [
         : { unused: "Caddy has no ZeroSSL fallback with this .env (TLS_MODE, ACME_EMAIL, ACME_CA)" },
   },
   {
+    id: "dns-provider",
+    host: "alidns.aliyuncs.com, dnspod.tencentcloudapi.com or api.cloudflare.com (`ACME_DNS_PROVIDER`)",
+    from: "server",
+    what: "Caddy with DNS-01: the TXT record of each certificate order and renewal, through the provider's API",
+    breaks: "new and renewed certificates (the sites keep the certificates they have until they expire)",
+    turnOff: "`ACME_DNS_PROVIDER` empty (then Caddy needs ports 80/443 open for HTTP-01 or TLS-ALPN-01)",
+    probe: (cfg) => {
+      if (!cfg.dnsProvider) return { unused: "ACME_DNS_PROVIDER is empty: no DNS-01" };
+      const api = dnsProviderApis[cfg.dnsProvider];
+      return api ? { url: api } : { unused: `ACME_DNS_PROVIDER=${cfg.dnsProvider} is not a provider the stack knows (make check-env refuses it)` };
+    },
+  },
+  {
     id: "offsite-backup",
     host: "your off-site backup storage (`BACKUP_OFFSITE_REPOSITORY`)",
     from: "server",
@@ -116,6 +136,18 @@ export const outboundCalls: readonly OutboundCall[] = [
     breaks: "building those images on this server",
     turnOff: "`NPM_REGISTRY` points it at a mirror (e.g. `https://registry.npmmirror.com`)",
     probe: (cfg) => ({ url: cfg.npmRegistry ?? "https://registry.npmjs.org/" }),
+  },
+  {
+    id: "go-modules",
+    host: "proxy.golang.org (or `GOPROXY`)",
+    from: "build",
+    what: "`xcaddy build` of Caddy with the DNS provider's module (caddy/Dockerfile), only with `ACME_DNS_PROVIDER`",
+    breaks: "building that Caddy image on this server",
+    turnOff: "`ACME_DNS_PROVIDER` empty; `GOPROXY` points it at a mirror (e.g. `https://goproxy.cn,direct`)",
+    probe: (cfg) =>
+      cfg.dnsProvider
+        ? { url: `${(cfg.goProxy ?? "https://proxy.golang.org").split(",")[0]!.replace(/\/+$/, "")}/` }
+        : { unused: "ACME_DNS_PROVIDER is empty: Caddy is the released image, nothing is built with Go" },
   },
   {
     id: "alpine-packages",

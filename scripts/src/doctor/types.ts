@@ -63,6 +63,8 @@ export const doctorEnvGuard = z.object({
   BACKUP_OFFSITE_REPOSITORY: optionalString,
   IMAGE_REGISTRY: optionalString,
   NPM_REGISTRY: url,
+  ACME_DNS_PROVIDER: optionalString,
+  GOPROXY: optionalString,
   /**
    * "host=url ...": the doctor probes url instead of that outbound host's own (tests, with local
    * servers in place of hosts that have no setting of their own).
@@ -101,6 +103,9 @@ export type DoctorConfig = {
   offsiteRepository?: string;
   imageRegistry?: string;
   npmRegistry?: string;
+  /** ACME_DNS_PROVIDER (DNS-01) and GOPROXY, the Go module proxy of its Caddy build. */
+  dnsProvider?: string;
+  goProxy?: string;
   /** DOCTOR_OUTBOUND_URLS: probe URL by host name. */
   outboundUrls: Record<string, string>;
 };

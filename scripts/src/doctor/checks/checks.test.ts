@@ -126,9 +126,12 @@ describe("runDoctor", () => {
       "outbound pwned-passwords",
       "outbound acme",
       "outbound acme-zerossl",
+      "outbound dns-provider",
       "outbound offsite-backup",
       "outbound image-registry",
+      "outbound project-images",
       "outbound npm-registry",
+      "outbound go-modules",
       "outbound alpine-packages",
     ]);
   });
