@@ -77,14 +77,17 @@ export async function startCaddy(o: StartCaddyOptions): Promise<Caddy> {
   const rootFile = join(dir, "data", "caddy", "pki", "authorities", "local", "root.crt");
   const caFile = join(dir, "caddy-root.crt");
   const stop = await readyOrCleanUp(child, dir, async () => {
-    // Ready when the root exists and a TLS handshake for the Logto host verifies against it
-    // (any HTTP status: the upstreams may not be up yet).
+    // Ready when the root exists and a TLS handshake verifies against it for each of the three
+    // hosts (any HTTP status: the upstreams may not be up yet). Caddy issues each host's
+    // certificate on its own after it starts; until then that host's handshake fails.
+    const hosts = [o.logtoDomain, o.appDomain, o.adminDomain];
     await pollUntil(
       async () => {
         if (!existsSync(rootFile)) throw new Error("root certificate not written yet");
-        await httpRequest(`https://${o.logtoDomain}:${httpsPort}/`, { ca: readFileSync(rootFile, "utf8"), hosts: { [o.logtoDomain]: bind }, timeoutMs: 3000 });
+        const ca = readFileSync(rootFile, "utf8");
+        for (const host of hosts) await httpRequest(`https://${host}:${httpsPort}/`, { ca, hosts: { [host]: bind }, timeoutMs: 3000 });
       },
-      { service: "caddy", waitingFor: `a verified TLS handshake on ${bind}:${httpsPort}`, timeoutMs: o.timeoutMs ?? 30_000, process: child },
+      { service: "caddy", waitingFor: `a verified TLS handshake for ${hosts.join(", ")} on ${bind}:${httpsPort}`, timeoutMs: o.timeoutMs ?? 30_000, process: child },
     );
     copyFileSync(rootFile, caFile);
   });
