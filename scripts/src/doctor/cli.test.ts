@@ -194,16 +194,24 @@ describe("npm run doctor -- --only wechat", () => {
 
 });
 
+/** A local HTTP server answering `status(url)` to every request, standing in for outbound hosts. */
+async function withLocalServer(status: (url: string) => number, use: (origin: string, requests: string[]) => Promise<void>) {
+  const requests: string[] = [];
+  const server = createServer((req, res) => {
+    requests.push(req.url ?? "");
+    res.writeHead(status(req.url ?? "")).end();
+  });
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  try {
+    await use(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests);
+  } finally {
+    await new Promise((done) => server.close(done));
+  }
+}
+
 describe("npm run doctor -- --only outbound, against local servers", () => {
   it("a host that answers is OK, one that does not is a WARN with what breaks; hosts this .env does not call are skipped; exit 0", async () => {
-    const requests: string[] = [];
-    const server = createServer((req, res) => {
-      requests.push(req.url ?? "");
-      res.writeHead(req.url === "/range/00000" ? 200 : 404).end();
-    });
-    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-    const local = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    try {
+    await withLocalServer((url) => (url === "/range/00000" ? 200 : 404), async (local, requests) => {
       const r = await doctor(["--only", "outbound"], {
         TLS_MODE: "internal",
         NPM_REGISTRY: `${local}/npm/`,
@@ -227,22 +235,13 @@ describe("npm run doctor -- --only outbound, against local servers", () => {
       expect(lines.at(-1)).toBe("doctor: 3 OK, 2 WARN, 0 FAIL, 6 SKIP");
       expect(requests.sort()).toEqual(["/alpine/", "/npm/", "/range/00000"]);
       expect(r.code).toBe(0);
-    } finally {
-      await new Promise((done) => server.close(done));
-    }
+    });
   }, 30_000);
 });
 
 describe("npm run doctor -- --only outbound, with DNS-01 (ACME_DNS_PROVIDER)", () => {
   it("probes the provider's API and the Go module proxy of the Caddy build (GOPROXY's first entry)", async () => {
-    const requests: string[] = [];
-    const server = createServer((req, res) => {
-      requests.push(req.url ?? "");
-      res.writeHead(404).end();
-    });
-    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-    const local = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    try {
+    await withLocalServer(() => 404, async (local, requests) => {
       const r = await doctor(["--only", "outbound"], {
         TLS_MODE: "acme",
         ACME_CA: `${local}/acme/directory`,
@@ -259,8 +258,6 @@ describe("npm run doctor -- --only outbound, with DNS-01 (ACME_DNS_PROVIDER)", (
       expect(requests).toContain("/cloudflare/");
       expect(requests).toContain("/goproxy/");
       expect(r.code).toBe(0);
-    } finally {
-      await new Promise((done) => server.close(done));
-    }
+    });
   }, 30_000);
 });
