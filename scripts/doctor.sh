@@ -360,8 +360,6 @@ check_services() {
 check_versions() {
   pinned=$(env_get LOGTO_VERSION)
   want=$(logto_image)
-  # the Logto release inside: the stack's image is that image plus connectors/wechat
-  base=$(logto_base_image)
   id=$($COMPOSE ps -q logto 2>/dev/null | head -n 1)
   running=
   [ -n "$id" ] && running=$(docker inspect --format '{{.Config.Image}}' "$id" 2>/dev/null)
@@ -371,7 +369,7 @@ check_versions() {
     report WARN "version logto" "Logto runs $running, but .env names $want (LOGTO_VERSION=${pinned:-?})" \
       "a version change goes through make upgrade LOGTO_VERSION=x.y.z (backup, alterations, rollback); to undo an edit of .env, put the old value back"
   else
-    report OK "version logto" "Logto ${pinned:-?} ($running${base:+, built from $base})"
+    report OK "version logto" "Logto ${pinned:-?} ($running)"
   fi
   ver=$(git -C "$STACK_DIR" describe --tags --always --dirty 2>/dev/null) || ver=
   report OK "version stack" "${ver:-unknown (not a git checkout)}"

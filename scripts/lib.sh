@@ -96,19 +96,9 @@ service_key() {
     top == "services:" && /^  [^ ]/ { cur = $0 }
     top == "services:" && cur == svc && index($0, key) == 1 { v = substr($0, length(key) + 1); gsub(/["\047]/, "", v); print v; exit }'
 }
-# logto_image: the image Compose resolves for the logto service: the stack's own build
-# (wechat-logto-stack/logto:<LOGTO_VERSION>, compose.yaml), which adds connectors/wechat to the base below
+# logto_image: the Logto image Compose resolves for the logto service (compose.yaml: LOGTO_IMAGE,
+# else svhd/logto:<LOGTO_VERSION> from IMAGE_REGISTRY), the official image as it is
 logto_image() { service_key logto image; }
-# logto_base_image: the Logto image that build starts FROM (its build arg LOGTO_BASE_IMAGE:
-# LOGTO_IMAGE, else svhd/logto:<LOGTO_VERSION>); empty when the service is not built
-logto_base_image() {
-  $COMPOSE config 2>/dev/null | awk '
-    /^[^ ]/ { top = $1 }
-    top == "services:" && /^  [^ ]/ { cur = $0 }
-    top == "services:" && cur == "  logto:" && /^    [^ ]/ { key = $1 }
-    top == "services:" && cur == "  logto:" && key == "build:" && /^        LOGTO_BASE_IMAGE: / {
-      v = $0; sub(/^ *LOGTO_BASE_IMAGE: /, "", v); gsub(/["\047]/, "", v); print v; exit }'
-}
 
 # version_ge A B: dotted version A >= B (a leading v and -suffixes ignored)
 version_ge() {

@@ -14,6 +14,7 @@ const HEALTHY_STACK = [
   "app running healthy 0",
   "caddy running healthy 0",
   "logto running healthy 0",
+  "logto-connectors exited  0",
   "postgres running healthy 0",
   "prepare exited  0",
   "seed exited  0",
@@ -38,8 +39,8 @@ beforeEach(() => {
 case "$*" in
   "version --short") echo 2.29.7 ;;
   "config --services") st | cut -d' ' -f1 ;;
-  config) echo services:; for s in $(st | cut -d' ' -f1); do echo "  $s:"; case $s in prepare|seed) echo '    restart: "no"' ;; *) echo '    restart: unless-stopped' ;; esac
-    [ "$s" = logto ] && printf '    build:\\n      args:\\n        LOGTO_BASE_IMAGE: svhd/logto:%s\\n    image: wechat-logto-stack/logto:%s\\n' "\${LOGTO_VERSION:-1.42.0}" "\${LOGTO_VERSION:-1.42.0}"; done ;;
+  config) echo services:; for s in $(st | cut -d' ' -f1); do echo "  $s:"; case $s in prepare|seed|logto-connectors) echo '    restart: "no"' ;; *) echo '    restart: unless-stopped' ;; esac
+    [ "$s" = logto ] && printf '    image: svhd/logto:%s\\n' "\${LOGTO_VERSION:-1.42.0}"; done ;;
   "ps -a -q") st | sed 's/ .*//; s/^/id-/' ;;
   "ps --status running -q "*) st | grep "^\${5} running" | sed 's/ .*//; s/^/id-/' ;;
   "ps -q logto") st | grep -q '^logto ' && echo id-logto ;;
@@ -53,7 +54,7 @@ exit 0`,
     `case $1 in
   version) echo 27.3.1 ;;
   info) echo "${join(work, "docker")}" ;;
-  inspect) echo "\${FAKE_LOGTO_IMAGE:-wechat-logto-stack/logto:1.42.0}" ;;
+  inspect) echo "\${FAKE_LOGTO_IMAGE:-svhd/logto:1.42.0}" ;;
 esac
 exit 0`,
   );
@@ -92,7 +93,8 @@ describe("make status (scripts/doctor.sh --status)", () => {
     const lines = r.stdout.trim().split("\n");
     expect(lines).toContain("OK    service app: healthy");
     expect(lines).toContain("OK    service seed: one-shot step, finished (exit 0)");
-    expect(lines).toContain("OK    version logto: Logto 1.42.0 (wechat-logto-stack/logto:1.42.0, built from svhd/logto:1.42.0)");
+    expect(lines).toContain("OK    service logto-connectors: one-shot step, finished (exit 0)");
+    expect(lines).toContain("OK    version logto: Logto 1.42.0 (svhd/logto:1.42.0)");
     expect(lines.some((l) => /^OK {4}version stack: /.test(l))).toBe(true);
     expect(lines).toContain("OK    backup: the last backup 20260102T020000Z.dump is 3 h old; pg_restore --list reads 2 entries");
     expect(lines).toContain("OK    tls auth.example.com: trusted certificate from R11, 60 days left");
@@ -119,8 +121,8 @@ describe("make status (scripts/doctor.sh --status)", () => {
 
   it("a WARN alone is enough for exit 1: Logto runs another image than .env names", async () => {
     backup("20260102T020000Z-before-logto-1.42.0.dump", 1);
-    const r = await status({ FAKE_LOGTO_IMAGE: "wechat-logto-stack/logto:1.40.1" });
-    expect(r.stdout).toContain("WARN  version logto: Logto runs wechat-logto-stack/logto:1.40.1, but .env names wechat-logto-stack/logto:1.42.0 (LOGTO_VERSION=1.42.0)");
+    const r = await status({ FAKE_LOGTO_IMAGE: "svhd/logto:1.40.1" });
+    expect(r.stdout).toContain("WARN  version logto: Logto runs svhd/logto:1.40.1, but .env names svhd/logto:1.42.0 (LOGTO_VERSION=1.42.0)");
     expect(r.stdout).toContain("OK    backup: the last backup 20260102T020000Z-before-logto-1.42.0.dump is 1 h old");
     expect(r.stdout).toMatch(/status: \d+ OK, 1 WARN, 0 FAIL/);
     expect(r.code).toBe(1);

@@ -2,11 +2,11 @@
 # make upgrade LOGTO_VERSION=x.y.z [LOGTO_IMAGE=ref]: move the stack to another Logto release.
 #   0. checks first, nothing changed yet: an exact, newer version; Docker answers; the Logto image of that version
 #      (Compose's own resolution of compose.yaml: LOGTO_IMAGE, else svhd/logto:x.y.z) differs from
-#      the running one and is on this machine or can be pulled; then the stack's own image of it
-#      (wechat-logto-stack/logto:x.y.z: that image plus connectors/wechat) is built
+#      the running one and is on this machine or can be pulled (the WeChat connector is not part of
+#      it: the logto-connectors volume keeps it across versions)
 #   1. backup (backups/<time>-before-logto-x.y.z.dump; retention never removes it; the stack keeps running)
 #   2. .env: LOGTO_VERSION=x.y.z (and LOGTO_IMAGE when given); the old file kept as .env.<time>.bak
-#   3. stop Logto, deploy the database alterations with the NEW stack image (`npm run alteration deploy latest`)
+#   3. stop Logto, deploy the database alterations with the NEW image (`npm run alteration deploy latest`)
 #   4. docker compose up -d --wait: every service healthy (Logto's start command deploys again: a no-op)
 #   5. print how to roll back: the old .env, then the backup
 # A mirror or a test image: LOGTO_IMAGE on the command line names the new image (it goes into .env).
@@ -42,8 +42,7 @@ if [ -n "$file_image" ] && [ -z "$given_image" ]; then
 fi
 
 require_docker "make upgrade LOGTO_VERSION=$new again"
-# The Logto a stack runs is its base image (the stack's image only adds connectors/wechat to it).
-old_ref=$(logto_base_image)
+old_ref=$(logto_image)
 [ -n "$old_ref" ] || die "docker compose config does not resolve the logto service" "make check-env, then docker compose config"
 # with_new CMD...: CMD with the new version (and image) in its environment, before .env says so
 with_new() (
@@ -52,8 +51,7 @@ with_new() (
   if [ -n "$given_image" ]; then LOGTO_IMAGE=$given_image; export LOGTO_IMAGE; fi
   "$@"
 )
-new_ref=$(with_new logto_base_image)
-stack_ref=$(with_new logto_image)
+new_ref=$(with_new logto_image)
 if [ "$new_ref" = "$old_ref" ]; then
   die "the image for Logto $new would be $new_ref, the one Logto $prev runs now" "name the new image: make upgrade LOGTO_VERSION=$new LOGTO_IMAGE=<image of $new>"
 fi
@@ -68,12 +66,6 @@ else
   die "the image $new_ref is neither on this machine nor can it be pulled; nothing was changed" \
     "check the version at https://hub.docker.com/r/svhd/logto/tags (or in your registry: IMAGE_REGISTRY, LOGTO_IMAGE) and the network"
 fi
-# The running containers keep their image: building the new one changes nothing yet.
-with_new $COMPOSE build logto ||
-  die "could not build $stack_ref (connectors/wechat on $new_ref, output above); nothing was changed" \
-    "fix what the build says, then make upgrade LOGTO_VERSION=$new again"
-say "upgrade: built $stack_ref ($new_ref with connectors/wechat)"
-
 when=$(stamp)
 backup_name="$when-before-logto-$new"
 env_bak="$ENV_FILE.$when.bak"

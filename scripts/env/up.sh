@@ -81,23 +81,17 @@ fi
 # Compose would pull a missing image in the middle of `up`, and build this project's own (the heavy
 # way: npm and next build on this machine) when the pull fails. Instead each image not on this
 # machine is pulled now, and the ones that cannot be are named with the setting that decides them.
-# The stack's Logto image is always built (pull_policy: build): its base, LOGTO_BASE_IMAGE, is pulled.
-# `docker compose config`: two-space service keys, four-space `image:`, build args deeper.
+# `docker compose config`: two-space service keys, four-space `image:`.
 image_list=$(docker compose config | awk '
-	function flush() { if (svc != "" && image != "" && !built) print svc, image; image = ""; built = 0 }
-	/^[^ ]/ { flush(); top = $1; svc = "" }
-	top == "services:" && /^  [^ ]/ { flush(); svc = $1; sub(/:$/, "", svc) }
-	top == "services:" && /^    image: / { image = $2 }
-	top == "services:" && /^    pull_policy: build$/ { built = 1 }
-	top == "services:" && /^        LOGTO_BASE_IMAGE: / { print "logto-base", $2 }
-	END { flush() }') || exit 2
+	/^[^ ]/ { top = $1 }
+	top == "services:" && /^  [^ ]/ { svc = $1; sub(/:$/, "", svc) }
+	top == "services:" && /^    image: / { print svc, $2 }') || exit 2
 missing=0
 checked=
 while read -r service ref; do
 	case " $checked " in *" $ref "*) continue ;; esac
 	checked="$checked $ref"
 	docker image inspect "$ref" >/dev/null 2>&1 && continue
-	[ "$service" != logto-base ] || service="logto's base"
 	echo "pulling $ref ($service)"
 	if pull_error=$(docker pull -q "$ref" 2>&1 >/dev/null </dev/null); then continue; fi
 	missing=$((missing + 1))
@@ -108,8 +102,11 @@ while read -r service ref; do
 	esac
 	case $service in
 	postgres) setting=POSTGRES_IMAGE ;;
-	caddy | prepare) setting=CADDY_IMAGE ;;
-	"logto's base") setting=LOGTO_IMAGE ;;
+	prepare) setting=CADDY_IMAGE ;;
+	# compose.dns.yaml gives caddy the DNS build (CADDY_DNS_IMAGE); prepare keeps the plain one
+	caddy) case $ref in */wechat-logto-stack/caddy-dns:*) setting=CADDY_DNS_IMAGE ;; *) setting=CADDY_IMAGE ;; esac ;;
+	logto) setting=LOGTO_IMAGE ;;
+	logto-connectors) setting=CONNECTOR_IMAGE ;;
 	seed | app | backup) setting=$(printf '%s' "$service" | tr 'a-z' 'A-Z')_IMAGE ;;
 	wechat-emulator) setting=WECHAT_EMULATOR_IMAGE ;;
 	*) setting= ;;
@@ -126,7 +123,7 @@ while read -r service ref; do
 	else
 		fix="set IMAGE_REGISTRY in .env to a registry or mirror that holds $path (every image), or $setting to a reference that can be pulled (this one)"
 	fi
-	case $setting in SEED_IMAGE | APP_IMAGE | BACKUP_IMAGE | WECHAT_EMULATOR_IMAGE) fix="$fix; or build this project's images here: \`make build\`" ;; esac
+	case $setting in SEED_IMAGE | APP_IMAGE | BACKUP_IMAGE | CONNECTOR_IMAGE | CADDY_DNS_IMAGE | WECHAT_EMULATOR_IMAGE) fix="$fix; or build this project's images here: \`make build\`" ;; esac
 	cat >&2 <<HINT
 error: image $ref (service $service) cannot be pulled from $from.
   docker pull: $(printf '%s\n' "$pull_error" | sed -n '/./{p;q;}')
@@ -171,7 +168,7 @@ docker compose --progress quiet rm --force seed >/dev/null
 # backups/ as the user who runs make (the backup service writes there as root, handing each file to
 # this owner); a folder Docker created for the bind mount would be root's.
 mkdir -p backups && chmod 700 backups
-echo "starting the stack ($compose_version); the first run builds the Logto image and takes a few minutes..."
+echo "starting the stack ($compose_version); the first run creates the database and takes a minute or two..."
 if ! docker compose up -d --wait --remove-orphans "$@"; then
 	cat >&2 <<HINT
 

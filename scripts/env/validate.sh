@@ -533,13 +533,13 @@ if [ -n "$npm_registry" ] && ! matches "$npm_registry" 'https?://[A-Za-z0-9.-]+(
 	esac
 	error "NPM_REGISTRY=$npm_registry is not the http(s):// URL of an npm registry. Fix: e.g. NPM_REGISTRY=$npm_hint"
 fi
-# compose_default NAME: the reference compose.yaml uses when NAME is empty, without the registry part
-# (the one place the pinned tags are written), e.g. postgres:17.9-alpine3.22.
+# compose_default NAME: the reference the compose files use when NAME is empty, without the registry
+# part (the one place the pinned tags are written), e.g. postgres:17.9-alpine3.22.
 compose_default() {
-	sed -n "s#.*\${$1:-.*}/*\([a-z/-]*[a-z]:[^}]*\)}.*#\1#p" "$ROOT/compose.yaml" | head -n 1 | sed "s#\${LOGTO_VERSION.*#${version:-x.y.z}#"
+	sed -n "s#.*\${$1:-.*}/*\([a-z/-]*[a-z]:[^}]*\)}.*#\1#p" "$ROOT"/compose*.yaml | head -n 1 | sed "s#\${LOGTO_VERSION.*#${version:-x.y.z}#"
 }
 # An image variable replaces the whole reference: it must name one release, as compose.yaml's do.
-for name in POSTGRES_IMAGE LOGTO_IMAGE CADDY_IMAGE SEED_IMAGE APP_IMAGE BACKUP_IMAGE WECHAT_EMULATOR_IMAGE; do
+for name in POSTGRES_IMAGE LOGTO_IMAGE CADDY_IMAGE SEED_IMAGE APP_IMAGE BACKUP_IMAGE CONNECTOR_IMAGE CADDY_DNS_IMAGE WECHAT_EMULATOR_IMAGE; do
 	ref=$(get "$name")
 	[ -n "$ref" ] || continue
 	pinned=$(compose_default "$name")

@@ -37,9 +37,8 @@ export function runScript(script: string, args: string[], env: Record<string, st
  * $FAKE_RUNNING (space-separated service names); `version` prints $FAKE_COMPOSE_VERSION;
  * FAKE_FAIL_ON=<subcommand> makes that one fail, FAKE_FAIL_ARGS=<all arguments> only the call with exactly
  * those; FAKE_LOG_VERSION=1 logs the LOGTO_VERSION Compose would use too (the environment's, else
- * $STACK_DIR/.env's); `config` prints the logto service as compose.yaml resolves it: the stack's
- * image wechat-logto-stack/logto:<that version>, built from LOGTO_BASE_IMAGE (LOGTO_IMAGE, else
- * svhd/logto:<that version>). Returns the dir and a reader for the log.
+ * $STACK_DIR/.env's); `config` prints the logto service as compose.yaml resolves it: the image
+ * LOGTO_IMAGE, else svhd/logto:<that version>. Returns the dir and a reader for the log.
  */
 export function fakeCompose(dir = mkdtempSync(join(tmpdir(), "fake-compose-"))) {
   const bin = join(dir, "compose");
@@ -56,7 +55,7 @@ printf '%s%s\\n' "\${FAKE_LOG_VERSION:+[LOGTO_VERSION=$version] }" "$*" >> "${lo
 case "$1" in
   version) [ -n "\${FAKE_COMPOSE_VERSION:-}" ] && echo "\$FAKE_COMPOSE_VERSION" ;;
   config) image=\${LOGTO_IMAGE:-$(from_env LOGTO_IMAGE)}
-    printf 'name: fake\\nservices:\\n  logto:\\n    build:\\n      args:\\n        LOGTO_BASE_IMAGE: %s\\n      dockerfile: connectors/wechat/Dockerfile\\n    image: wechat-logto-stack/logto:%s\\n' "\${image:-svhd/logto:$version}" "$version" ;;
+    printf 'name: fake\\nservices:\\n  logto:\\n    image: %s\\n' "\${image:-svhd/logto:$version}" ;;
   ps) for s in \${FAKE_RUNNING:-}; do for a in "$@"; do [ "$a" = "$s" ] && echo "id-$s"; done; done ;;
 esac
 exit \${FAKE_COMPOSE_EXIT:-0}

@@ -36,6 +36,7 @@ const HEALTHY = {
   backup: "healthy",
   caddy: "healthy",
   logto: "healthy",
+  "logto-connectors": "exited (0)",
   postgres: "healthy",
   prepare: "exited (0)",
   seed: "exited (0)",

@@ -1,25 +1,24 @@
 // Issue 14, item 1: "images from anywhere" on the engine. A reference registry (Debian's
 // docker-registry, tests/compose/registry/) is the ONLY place the stack's images come from: the
-// images the stack names with IMAGE_REGISTRY set (PostgreSQL, Logto, Caddy, and the Node base of
-// every image it builds) are pushed into it under Docker Hub's paths, as an operator copies them
+// images the stack names with IMAGE_REGISTRY set (PostgreSQL, Logto, Caddy) are pushed into it
+// under Docker Hub's paths, as an operator copies them
 // into a registry of theirs; the stack then names only registry references, none of which is on
 // the engine before `make up`. The shared images under the Docker Hub names stay as they are (other
 // suites run on them): the stack simply never names them. `make up` with the one setting pulls
 // everything from there (the engine's pull events, the registry's own log) and comes up healthy.
-// Logto: the base of the stack's Logto image is the default reference <registry>/svhd/logto:<LOGTO_VERSION> (LOGTO_IMAGE emptied),
-// which in this registry holds LOGTO_IMAGE of the run (the stand-in in CI), or svhd/logto itself.
-// Issue 14, item 2: the project's own images (seed, app, backup) are pulled like the others, under
-// <registry>/wechat-logto-stack/<name>:<release>, as an operator copies the released ones from
-// ghcr.io (here: this engine's local builds under those names, .ci/run or `make build`): `make up`
-// builds none of them; the only image it builds is the stack's Logto image (pull_policy: build).
+// Logto: the default reference <registry>/svhd/logto:<LOGTO_VERSION> (LOGTO_IMAGE emptied), run as
+// it is, which in this registry holds LOGTO_IMAGE of the run (the stand-in in CI), or svhd/logto itself.
+// Issue 14, item 2: the project's own images (seed, app, backup, connector-wechat) are pulled like
+// the others, under <registry>/wechat-logto-stack/<name>:<release>, as an operator copies the
+// released ones from ghcr.io (here: this engine's local builds under those names, .ci/run or
+// `make build`): `make up` builds nothing, the WeChat connector included (its Dockerfile is gone too).
 // Bad input: the same registry under another path with one image missing: `make up` names it, where
 // from and the setting, and starts nothing.
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { httpRequest, pollUntil, runProcess, type RunResult } from "../harness/processes.js";
 import { repoRoot } from "../harness/paths.js";
-import { dockerfileStages } from "../static/dockerfile-rules.js";
 import { composeStack, type ComposeStack } from "./stack.js";
 
 const NAME = "wls-14-registry";
@@ -45,27 +44,12 @@ let up: RunResult;
 /** When `make up` began (seconds since the epoch, for docker events and logs --since). */
 let since = "";
 
-interface Service {
-  image?: string;
-  pull_policy?: string;
-  build?: { context: string; dockerfile: string; args?: Record<string, string> };
-}
-/** Built by `make up` (never pulled): the stack's Logto image. */
-const built = (s: Service): boolean => s.pull_policy === "build";
-
-/** What the stack pulls (its images) and builds on (its Dockerfiles' FROM, with Compose's build args), from `docker compose config`. */
-async function stackSources(of: ComposeStack = stack): Promise<{ images: Record<string, string>; bases: string[] }> {
+/** Service -> the image it pulls, from `docker compose config`: every service's (the stack builds none). */
+async function stackImages(of: ComposeStack = stack): Promise<Record<string, string>> {
   const r = await of.compose(["config", "--format", "json"]);
   expect(r.code, r.stderr).toBe(0);
-  const services = (JSON.parse(r.stdout) as { services: Record<string, Service> }).services;
-  const images = Object.fromEntries(Object.entries(services).flatMap(([name, s]) => (built(s) ? [] : [[name, s.image!]])));
-  const bases = Object.values(services).flatMap((s) => {
-    if (!built(s) || !s.build) return [];
-    const stages = dockerfileStages(readFileSync(join(s.build.context, s.build.dockerfile), "utf8"), s.build.args ?? {});
-    const own = new Set(stages.map((st) => st.name));
-    return stages.map((st) => st.from).filter((from) => !own.has(from));
-  });
-  return { images, bases: [...new Set(bases)] };
+  const services = (JSON.parse(r.stdout) as { services: Record<string, { image: string }> }).services;
+  return Object.fromEntries(Object.entries(services).map(([name, s]) => [name, s.image]));
 }
 
 /** The image on this engine that stands for a registry reference: Docker Hub's name, the project's own as compose.yaml names
@@ -77,7 +61,9 @@ function localSource(ref: string, prefix = registry): string {
   return path.replace(/^library\//, "");
 }
 /** The Dockerfiles of the images `make up` must pull, not build: removed from the stack's copy before it runs. */
-const NOT_BUILT = ["seed/Dockerfile", "app/Dockerfile", "backup/Dockerfile"];
+const NOT_BUILT = ["seed/Dockerfile", "app/Dockerfile", "backup/Dockerfile", "connectors/wechat/Dockerfile"];
+/** The project's services and the repository of the image each pulls. */
+const PROJECT_IMAGES = { seed: "seed", app: "app", backup: "backup", "logto-connectors": "connector-wechat" };
 
 beforeAll(async () => {
   await ok(["build", "-q", "-t", REGISTRY_IMAGE, join(repoRoot, "tests/compose/registry")]);
@@ -96,8 +82,7 @@ beforeAll(async () => {
   console.info(`[compose ${NAME}] registry ${registry}; Logto from ${process.env.LOGTO_IMAGE || "svhd/logto (official)"}`);
 
   stack = composeStack({ name: NAME, dotenv: { IMAGE_REGISTRY: registry }, env: { LOGTO_IMAGE: "" } });
-  const { images, bases } = await stackSources();
-  const refs = [...new Set([...Object.values(images), ...bases])];
+  const refs = [...new Set(Object.values(await stackImages()))];
   for (const ref of refs) {
     const source = localSource(ref);
     await ok(["tag", source, ref]);
@@ -129,14 +114,14 @@ afterAll(async () => {
 
 describe("IMAGE_REGISTRY: every image from one registry", () => {
   it("the stack names only references of the registry, and none was on the engine before `make up`", async () => {
-    const { images, bases } = await stackSources();
-    // Only logto is built: on the registry's svhd/logto (with the connector, compiled on Node). The
-    // project's seed, app and backup are pulled, from the registry's wechat-logto-stack/.
-    expect(Object.keys(images).sort()).toEqual(["app", "backup", "caddy", "postgres", "prepare", "seed"]);
-    for (const ref of [...Object.values(images), ...bases]) expect(ref.startsWith(`${registry}/`), ref).toBe(true);
-    for (const service of ["seed", "app", "backup"]) expect(images[service]).toMatch(new RegExp(`^${registry}/wechat-logto-stack/${service}:[0-9]+\\.[0-9]+\\.[0-9]+$`));
-    expect(bases.map((ref) => ref.slice(registry.length + 1).replace(/:.*/, "")).sort()).toEqual(["library/node", "svhd/logto"]);
-    expect([...pushed.keys()].sort()).toEqual([...new Set([...Object.values(images), ...bases])].sort());
+    const images = await stackImages();
+    // Every service pulls: Logto the registry's svhd/logto as it is; the project's seed, app, backup
+    // and WeChat connector from the registry's wechat-logto-stack/.
+    expect(Object.keys(images).sort()).toEqual(["app", "backup", "caddy", "logto", "logto-connectors", "postgres", "prepare", "seed"]);
+    for (const ref of Object.values(images)) expect(ref.startsWith(`${registry}/`), ref).toBe(true);
+    expect(images.logto).toMatch(new RegExp(`^${registry}/svhd/logto:[0-9]+\\.[0-9]+\\.[0-9]+$`));
+    for (const [service, name] of Object.entries(PROJECT_IMAGES)) expect(images[service]).toMatch(new RegExp(`^${registry}/wechat-logto-stack/${name}:[0-9]+\\.[0-9]+\\.[0-9]+$`));
+    expect([...pushed.keys()].sort()).toEqual([...new Set(Object.values(images))].sort());
     expect(presentBefore).toEqual([]);
   });
 
@@ -151,35 +136,36 @@ describe("IMAGE_REGISTRY: every image from one registry", () => {
         .map((l) => l.split(" "))
         .map(([service, state, health, code]) => [service!, state === "exited" ? `exited (${code})` : health || state!]),
     );
-    expect(states).toEqual({ app: "healthy", backup: "healthy", caddy: "healthy", logto: "healthy", postgres: "healthy", prepare: "exited (0)", seed: "exited (0)" });
+    expect(states).toEqual({ app: "healthy", backup: "healthy", caddy: "healthy", logto: "healthy", "logto-connectors": "exited (0)", postgres: "healthy", prepare: "exited (0)", seed: "exited (0)" });
     const health = await stack.https(`https://${stack.domains().app}/api/health`);
     expect(health.status).toBe(200);
   });
 
   it("the engine pulled every image the stack runs from the registry, and the containers run those references", async () => {
-    const { images } = await stackSources();
+    const images = await stackImages();
     for (const ref of new Set(Object.values(images))) expect(pulls, `no pull event for ${ref}`).toContain(ref);
     for (const [service, ref] of Object.entries(images)) {
-      // -a: the one-shot prepare has exited
+      // -a: the one-shot steps have exited
       const id = (await stack.compose(["ps", "-a", "-q", service])).stdout.trim();
       expect(await ok(["inspect", "--format", "{{.Config.Image}}", id]), service).toBe(ref);
     }
     const label = await ok(["inspect", "--format", '{{index .Config.Labels "org.wechat-logto-stack.logto"}}', await stack.containerId("logto")]);
-    console.info(`[compose ${NAME}] Logto: the stack's image built on ${label === "standin" ? "the stand-in" : "a real Logto"} from ${registry}/svhd/logto`);
+    console.info(`[compose ${NAME}] Logto: ${label === "standin" ? "the stand-in" : "a real Logto"}, run as it is from ${registry}/svhd/logto`);
   });
 
-  it("`make up` built none of the project's images (their Dockerfiles were gone): seed, app and backup run the pushed images", async () => {
-    const { images } = await stackSources();
+  it("`make up` built none of the project's images (their Dockerfiles were gone): seed, app, backup and the connector's run the pushed images", async () => {
+    const images = await stackImages();
     for (const file of NOT_BUILT) expect(existsSync(join(stack.dir, file)), file).toBe(false);
-    for (const service of ["seed", "app", "backup"]) {
+    for (const service of Object.keys(PROJECT_IMAGES)) {
       const id = (await stack.compose(["ps", "-a", "-q", service])).stdout.trim();
       // The same image (its id is its configuration's digest), pulled back from the registry.
       expect(await ok(["inspect", "--format", "{{.Image}}", id]), service).toBe(await ok(["image", "inspect", "--format", "{{.Id}}", pushed.get(images[service]!)!]));
     }
-    expect(up.stdout + up.stderr).not.toMatch(/\[(seed|app|backup) [^\]]*\]/);
+    expect(up.stdout + up.stderr).not.toMatch(/\[(seed|app|backup|logto-connectors) [^\]]*\]/);
+    expect(up.stdout + up.stderr).not.toMatch(/Building/);
   });
 
-  it("the registry served every image during `make up`, the builds' Node base included: its log has a manifest request for each", async () => {
+  it("the registry served every image during `make up`: its log has a manifest request for each", async () => {
     const log = await docker(["logs", "--since", since, REGISTRY_CONTAINER]);
     const requests = `${log.stdout}\n${log.stderr}`;
     for (const ref of pushed.keys()) {
@@ -200,10 +186,10 @@ describe("an image the registry does not have", () => {
 
   beforeAll(async () => {
     missing = composeStack({ name: MISSING_NAME, dotenv: { IMAGE_REGISTRY: partial() }, env: { LOGTO_IMAGE: "" } });
-    const { images, bases } = await stackSources(missing);
+    const images = await stackImages(missing);
     appRef = images.app!;
     // Every image but the app's, under the registry's path `partial`.
-    for (const ref of new Set([...Object.values(images), ...bases])) {
+    for (const ref of new Set(Object.values(images))) {
       if (ref === appRef) continue;
       await ok(["tag", localSource(ref, partial()), ref]);
       await ok(["push", ref]);

@@ -40,6 +40,7 @@ describe("compose.yaml project rules", () => {
     expect(restart).toEqual({
       postgres: "unless-stopped",
       logto: "unless-stopped",
+      "logto-connectors": "no",
       prepare: "no",
       seed: "no",
       app: "unless-stopped",
@@ -53,9 +54,9 @@ describe("compose.yaml project rules", () => {
       expect.stringMatching(/^postgres: image postgres:17 is not pinned/),
     ]);
     expect(mutated((p) => (p.services.caddy!.image = "caddy:latest"))[0]).toMatch(/caddy: image caddy:latest is not pinned/);
-    // logto is built FROM the Logto image its build arg names.
-    expect(mutated((p) => (p.services.logto!.build!.args!.LOGTO_BASE_IMAGE = "svhd/logto"))).toEqual([
-      expect.stringMatching(/^logto: Dockerfile base image svhd\/logto is not pinned/),
+    // logto runs the official image as it is.
+    expect(mutated((p) => (p.services.logto!.image = "svhd/logto"))).toEqual([
+      expect.stringMatching(/^logto: image svhd\/logto is not pinned/),
     ]);
   });
 

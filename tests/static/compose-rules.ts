@@ -98,7 +98,7 @@ export function checkProject(project: ComposeProject, dockerfiles: Record<string
       if (s.healthcheck?.disable || test.length === 0 || test[0] === "NONE") {
         problems.push(`${name}: long-running service without a healthcheck`);
       } else {
-        // A built image has what its final base has (compose.yaml's logto: the Logto image, plus files).
+        // A built image has what its final base has (the app's: node, from node:22-alpine).
         const image = (s.build ? baseImages.at(-1) : s.image) ?? "";
         const command = test[0] === "CMD-SHELL" ? (test[1] ?? "").trim().split(/\s+/)[0] : test[1];
         const known = HEALTHCHECK_COMMANDS.find((h) => h.image.test(image));

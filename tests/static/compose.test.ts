@@ -23,6 +23,7 @@ interface ServiceJson {
   build?: { context: string; dockerfile?: string; args?: Record<string, string> };
   networks?: Record<string, { aliases?: string[] } | null>;
   volumes?: Array<{ type: string; source?: string; target: string; read_only?: boolean }>;
+  depends_on?: Record<string, { condition: string }>;
 }
 
 interface ProjectJson {
@@ -78,9 +79,18 @@ describe("docker compose config (Compose v2 parser)", () => {
     expect(q.code).toBe(0);
 
     const s = resolved(envFile);
-    // The stack's own image of the pinned release: the official one plus connectors/wechat.
-    expect(s.logto!.image).toBe("wechat-logto-stack/logto:1.42.0");
-    expect(s.logto!.build).toEqual({ context: REPO, dockerfile: "connectors/wechat/Dockerfile", args: { IMAGE_REGISTRY: "", NPM_REGISTRY: "", LOGTO_BASE_IMAGE: "svhd/logto:1.42.0" } });
+    // The official image of the pinned release, as it is; the WeChat connector from the volume the
+    // one-shot logto-connectors fills from its released image, mounted read-only where Logto loads connectors.
+    expect(s.logto!.image).toBe("svhd/logto:1.42.0");
+    expect(s.logto!.build).toBeUndefined();
+    expect(s.logto!.volumes).toEqual([
+      expect.objectContaining({ type: "volume", source: "logto-connectors", target: "/etc/logto/packages/core/connectors/@wechat-logto-stack-connector-wechat", read_only: true }),
+    ]);
+    expect(s.logto!.depends_on).toMatchObject({ "logto-connectors": { condition: "service_completed_successfully" } });
+    expect(s["logto-connectors"]!.image).toBe("ghcr.io/wechat-logto-stack/connector-wechat:0.1.0");
+    expect(s["logto-connectors"]!.volumes).toEqual([expect.objectContaining({ type: "volume", source: "logto-connectors", target: "/target" })]);
+    // A new connector image recreates Logto, which loads connectors only when it starts.
+    expect(s.logto!.labels).toEqual({ "org.wechat-logto-stack.connector-image": s["logto-connectors"]!.image });
     expect(s.logto!.environment).toMatchObject({
       ENDPOINT: "https://auth.localhost",
       ADMIN_ENDPOINT: "https://admin.localhost",

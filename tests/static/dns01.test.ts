@@ -159,12 +159,14 @@ describe("caddy/Dockerfile: the Caddy build with the DNS modules (checked here, 
 });
 
 describe("compose.dns.yaml (COMPOSE_FILE=compose.yaml:compose.dns.yaml)", () => {
-  it("caddy becomes the project's own DNS build (never pulled), with ACME_DNS_PROVIDER and ACME_DNS_KEY_ID in its environment and the secret as a file only", () => {
+  it("caddy becomes the project's own DNS build (released, pulled from IMAGE_REGISTRY; CADDY_DNS_IMAGE replaces it), with ACME_DNS_PROVIDER and ACME_DNS_KEY_ID in its environment and the secret as a file only", () => {
     const p = project(DNS, { ACME_DNS_PROVIDER: "tencentcloud", ACME_DNS_KEY_ID: "AKIDExampleSecretId", ACME_DNS_SECRET: SECRET, GOPROXY: "https://goproxy.cn,direct", IMAGE_REGISTRY: "registry.example.cn" });
     const caddy = p.services.caddy!;
-    expect(caddy.image).toBe(`wechat-logto-stack/caddy-dns:${/caddy:(\d+\.\d+\.\d+)-builder/.exec(read("caddy/Dockerfile"))![1]}`);
+    expect(caddy.image).toBe("registry.example.cn/wechat-logto-stack/caddy-dns:0.1.0");
     expect(caddy.build).toEqual({ context: REPO, dockerfile: "caddy/Dockerfile", args: { IMAGE_REGISTRY: "registry.example.cn", GOPROXY: "https://goproxy.cn,direct" } });
-    expect(caddy.pull_policy).toBe("build");
+    expect(caddy.pull_policy).toBeUndefined();
+    expect(project(DNS, { ACME_DNS_PROVIDER: "alidns", CADDY_DNS_IMAGE: "mirror.example.cn/caddy-dns:0.1.0" }).services.caddy!.image).toBe("mirror.example.cn/caddy-dns:0.1.0");
+    expect(project(DNS, { ACME_DNS_PROVIDER: "alidns" }).services.caddy!.image).toBe("ghcr.io/wechat-logto-stack/caddy-dns:0.1.0");
     expect(caddy.environment).toMatchObject({ ACME_DNS_PROVIDER: "tencentcloud", ACME_DNS_KEY_ID: "AKIDExampleSecretId", TLS_MODE: "internal" });
     expect(caddy.secrets).toEqual([{ source: "acme_dns_secret", target: "/run/secrets/acme_dns_secret" }]);
     expect(p.secrets!.acme_dns_secret).toMatchObject({ environment: "ACME_DNS_SECRET" });

@@ -127,13 +127,13 @@ describe("build contexts", () => {
     return Object.fromEntries(Object.entries(services).flatMap(([name, s]) => (s.build ? [[name, s.build]] : [])));
   }
 
-  it("Compose builds app, seed, the emulator and Logto (with connectors/wechat) from the repository root with <workspace>/Dockerfile", () => {
+  it("Compose builds app, seed, the emulator and the WeChat connector's installer from the repository root with <workspace>/Dockerfile", () => {
     const builds = composeBuilds(["compose.yaml", "compose.sandbox.yaml"]);
     // .env's IMAGE_REGISTRY and NPM_REGISTRY reach every build (empty: Docker Hub, npm's default).
     const args = { IMAGE_REGISTRY: "", NPM_REGISTRY: "" };
     expect(builds).toEqual({
       app: { context: REPO, dockerfile: IMAGES.app, args },
-      logto: { context: REPO, dockerfile: "connectors/wechat/Dockerfile", args: { ...args, LOGTO_BASE_IMAGE: "svhd/logto:1.42.0" } },
+      "logto-connectors": { context: REPO, dockerfile: "connectors/wechat/Dockerfile", args },
       seed: { context: REPO, dockerfile: IMAGES.seed, args },
       "wechat-emulator": { context: REPO, dockerfile: IMAGES["wechat-emulator"], args },
       backup: { context: REPO, dockerfile: "backup/Dockerfile", args: { POSTGRES_IMAGE: "postgres:17.9-alpine3.22" } },

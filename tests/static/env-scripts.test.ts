@@ -503,6 +503,8 @@ describe("up.sh (make up)", () => {
       emulatorRunning?: boolean;
       running?: Record<string, Record<string, string>>;
       unpullable?: string;
+      /** The connector's image (default: the release); `unpullable` is then that one, not the app's. */
+      connectorImage?: string;
     } = {},
   ) {
     const secretCopies = Object.entries(opts.running ?? {}).flatMap(([service, files]) =>
@@ -518,7 +520,7 @@ case "$*" in
 "compose version") ${opts.composeVersion === false ? 'echo "docker: unknown command: docker compose" >&2; exit 1' : 'echo "Docker Compose version v2.26.1"'} ;;
 "info"*) ${opts.daemonDown ? 'echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2; exit 1' : "echo 24.0.7"} ;;
 "compose up"*) ${opts.upFails ? "exit 1" : "exit 0"} ;;
-"compose config") printf 'name: wechat-logto-stack\nservices:\n  app:\n    image: ${opts.unpullable ?? "ghcr.io/wechat-logto-stack/app:0.1.0"}\n  logto:\n    build:\n      args:\n        LOGTO_BASE_IMAGE: svhd/logto:1.42.0\n    image: wechat-logto-stack/logto:1.42.0\n    pull_policy: build\n${opts.sandbox ? "  wechat-emulator:\\n    image: emulator\\n" : ""}volumes:\n  wechat-emulator-ca: {}\n' ;;
+"compose config") printf 'name: wechat-logto-stack\nservices:\n  app:\n    image: ${(opts.connectorImage ? undefined : opts.unpullable) ?? "ghcr.io/wechat-logto-stack/app:0.1.0"}\n  logto:\n    image: svhd/logto:1.42.0\n  logto-connectors:\n    build:\n      context: .\n    image: ${opts.connectorImage ?? "ghcr.io/wechat-logto-stack/connector-wechat:0.1.0"}\n${opts.sandbox ? "  wechat-emulator:\\n    image: emulator\\n" : ""}volumes:\n  wechat-emulator-ca: {}\n' ;;
 ${opts.unpullable ? `"image inspect ${opts.unpullable}") exit 1 ;;\n"pull -q ${opts.unpullable}") echo 'Error response from daemon: manifest for ${opts.unpullable} not found: manifest unknown: manifest unknown' >&2; exit 1 ;;` : ""}
 "ps -q --filter label=com.docker.compose.project=wechat-logto-stack --filter label=com.docker.compose.service=wechat-emulator") ${opts.emulatorRunning ? "echo 0123456789ab" : ":"} ;;
 ${secretCopies.join("")}"compose exec"*) echo "service is not running" >&2; exit 1 ;;
@@ -532,8 +534,8 @@ esac
     return run(SH, [script("up.sh")], { env: { STACK_DIR: dir, PATH: docker.path, ...env } });
   }
   const preflight = ["compose version", "info --format {{.ServerVersion}}"];
-  // Every image that is pulled (not the always-built Logto's, but its base) is on the machine: nothing to pull.
-  const imageChecks = ["compose config", "image inspect ghcr.io/wechat-logto-stack/app:0.1.0", "image inspect svhd/logto:1.42.0"];
+  // Every image is pulled (Logto's official one, this project's released ones) and on the machine: nothing to pull.
+  const imageChecks = ["compose config", "image inspect ghcr.io/wechat-logto-stack/app:0.1.0", "image inspect svhd/logto:1.42.0", "image inspect ghcr.io/wechat-logto-stack/connector-wechat:0.1.0"];
   // Each running service's copies of its secrets, compared with .env; the one-shot seed always afresh.
   const secretChecks = [
     "compose exec -T postgres cat /run/secrets/postgres_password",
@@ -623,7 +625,16 @@ esac
     expect(r.stderr).toMatch(/Fix: IMAGE_REGISTRY=127\.0\.0\.1:5000 names it: copy wechat-logto-stack\/app:0\.1\.0 into that registry, or set APP_IMAGE .*`make build`/);
     expect(r.stderr).toContain("Nothing was started.");
     // Nothing removed, nothing started: no secret comparison, no `rm`, no `up`.
-    expect(docker.calls()).toEqual([...preflight, "compose config", `image inspect ${ref}`, `pull -q ${ref}`, "image inspect svhd/logto:1.42.0"]);
+    expect(docker.calls()).toEqual([...preflight, "compose config", `image inspect ${ref}`, `pull -q ${ref}`, ...imageChecks.slice(2)]);
+  });
+
+  it("the WeChat connector's image, released with the others: its setting CONNECTOR_IMAGE, or `make build`", () => {
+    const ref = "127.0.0.1:5000/wechat-logto-stack/connector-wechat:0.1.0";
+    const { dir } = scratchStack({ ...FILLED_SECRETS, IMAGE_REGISTRY: "127.0.0.1:5000" });
+    const r = up(dir, fakeDocker({ unpullable: ref, connectorImage: ref }));
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stderr).toContain(`error: image ${ref} (service logto-connectors) cannot be pulled from 127.0.0.1:5000.`);
+    expect(r.stderr).toMatch(/Fix: IMAGE_REGISTRY=127\.0\.0\.1:5000 names it: copy wechat-logto-stack\/connector-wechat:0\.1\.0 into that registry, or set CONNECTOR_IMAGE .*`make build`/);
   });
 
   it("an unpullable image of its own variable names that variable", () => {

@@ -21,7 +21,6 @@ interface Workflow {
 }
 interface Service {
   image?: string;
-  pull_policy?: string;
   build?: { context: string; dockerfile: string };
 }
 
@@ -38,11 +37,13 @@ const substitute = (text: string, matrix: Record<string, string>): string =>
 
 /** The project's own images the compose files pull: repository (no tag) -> the Dockerfile its `build:` names. */
 function composeImages(): { repositories: Record<string, string>; tags: string[] } {
-  const { envFile } = scratchStack(FILLED_SECRETS);
-  const r = run("docker", ["compose", "-f", join(REPO, "compose.yaml"), "-f", join(REPO, "compose.sandbox.yaml"), "--env-file", envFile, "config", "--format", "json"]);
+  const { envFile } = scratchStack({ ...FILLED_SECRETS, ACME_DNS_PROVIDER: "alidns" });
+  // Every file that names one of them: the sandbox's emulator, the DNS-01 Caddy.
+  const files = ["compose.yaml", "compose.sandbox.yaml", "compose.dns.yaml"].flatMap((f) => ["-f", join(REPO, f)]);
+  const r = run("docker", ["compose", ...files, "--env-file", envFile, "config", "--format", "json"]);
   expect(r.code, r.stderr).toBe(0);
   const services = (JSON.parse(r.stdout) as { services: Record<string, Service> }).services;
-  const own = Object.values(services).filter((s) => s.build && s.pull_policy !== "build");
+  const own = Object.values(services).filter((s) => s.build);
   return {
     repositories: Object.fromEntries(own.map((s) => [s.image!.replace(/:[^:/]+$/, ""), join(REPO, s.build!.dockerfile).slice(REPO.length + 1)])),
     tags: [...new Set(own.map((s) => s.image!.replace(/^.*:/, "")))],
@@ -57,7 +58,7 @@ describe("release workflow", () => {
 
   it("pushes exactly the images the compose files pull, from the Dockerfiles their build: names, plus the doctor's", () => {
     const { repositories } = composeImages();
-    expect(Object.keys(repositories).sort()).toEqual(["app", "backup", "seed", "wechat-emulator"].map((n) => `ghcr.io/wechat-logto-stack/${n}`));
+    expect(Object.keys(repositories).sort()).toEqual(["app", "backup", "caddy-dns", "connector-wechat", "seed", "wechat-emulator"].map((n) => `ghcr.io/wechat-logto-stack/${n}`));
     const meta = step("docker/metadata-action");
     const pushed = Object.fromEntries(images.strategy!.matrix.include.map((m) => [substitute(String(meta.with!.images), m), substitute(String(step("docker/build-push-action").with!.file), m)]));
     // scripts/doctor.sh's checks image (scripts/Dockerfile) is no service: the one addition.

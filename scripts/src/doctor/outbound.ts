@@ -113,7 +113,7 @@ export const outboundCalls: readonly OutboundCall[] = [
     id: "image-registry",
     host: "registry-1.docker.io (or `IMAGE_REGISTRY`)",
     from: "build",
-    what: "Docker: every Docker Hub image `make up` pulls (PostgreSQL, Caddy, Logto), and the Node base of the Logto image it builds",
+    what: "Docker: every Docker Hub image `make up` pulls (PostgreSQL, Caddy, Logto), and the Node base of the images `make build` and `make doctor` build",
     breaks: "`make up` on a new version or a fresh host (running containers go on)",
     turnOff: "cannot be off; `IMAGE_REGISTRY` points it at a mirror or your own registry",
     // The registry API sits at the host's root, also for an IMAGE_REGISTRY with a path.
@@ -123,16 +123,16 @@ export const outboundCalls: readonly OutboundCall[] = [
     id: "project-images",
     host: "ghcr.io (or `IMAGE_REGISTRY`)",
     from: "build",
-    what: "Docker: this project's released images `make up` pulls (seed, app, backup; the sandbox's emulator), published by .github/workflows/release.yml",
+    what: "Docker: this project's released images `make up` pulls (seed, app, backup, connector-wechat; caddy-dns with DNS-01; the sandbox's emulator), published by .github/workflows/release.yml",
     breaks: "`make up` on a new release or a fresh host (running containers go on)",
-    turnOff: "cannot be off; `IMAGE_REGISTRY` (or `APP_IMAGE`, `SEED_IMAGE`, `BACKUP_IMAGE`) points it at your own registry, or `make build` builds them here",
+    turnOff: "cannot be off; `IMAGE_REGISTRY` (or `APP_IMAGE`, `SEED_IMAGE`, `BACKUP_IMAGE`, `CONNECTOR_IMAGE`, `CADDY_DNS_IMAGE`) points it at your own registry, or `make build` builds them here",
     probe: (cfg) => ({ url: `https://${cfg.imageRegistry?.split("/")[0] ?? "ghcr.io"}/v2/` }),
   },
   {
     id: "npm-registry",
     host: "registry.npmjs.org (or `NPM_REGISTRY`)",
     from: "build",
-    what: "`npm ci` in each image built on this server: the Logto image's connector (`make up`), the doctor's (`make doctor`), all of them with `make build`",
+    what: "`npm ci` in each image built on this server: the doctor's (`make doctor`), all of this project's with `make build`",
     breaks: "building those images on this server",
     turnOff: "`NPM_REGISTRY` points it at a mirror (e.g. `https://registry.npmmirror.com`)",
     probe: (cfg) => ({ url: cfg.npmRegistry ?? "https://registry.npmjs.org/" }),
@@ -141,9 +141,9 @@ export const outboundCalls: readonly OutboundCall[] = [
     id: "go-modules",
     host: "proxy.golang.org (or `GOPROXY`)",
     from: "build",
-    what: "`xcaddy build` of Caddy with the DNS provider's module (caddy/Dockerfile), only with `ACME_DNS_PROVIDER`",
+    what: "`xcaddy build` of Caddy with the DNS providers' modules (caddy/Dockerfile), only by `make build` with `ACME_DNS_PROVIDER` (`make up` pulls the released caddy-dns image)",
     breaks: "building that Caddy image on this server",
-    turnOff: "`ACME_DNS_PROVIDER` empty; `GOPROXY` points it at a mirror (e.g. `https://goproxy.cn,direct`)",
+    turnOff: "`make up` does not call it; `GOPROXY` points `make build` at a mirror (e.g. `https://goproxy.cn,direct`)",
     probe: (cfg) =>
       cfg.dnsProvider
         ? { url: `${(cfg.goProxy ?? "https://proxy.golang.org").split(",")[0]!.replace(/\/+$/, "")}/` }
